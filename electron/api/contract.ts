@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/**
+ * The one contract between the UI and the core: every call and event, as types plus runtime schemas.
+ *
+ * Both shells bind it (Electron IPC through the preload, the headless WebSocket bridge), and both
+ * sides validate what crosses it. This module imports nothing but zod, so the renderer can use it.
+ */
+
+/** A message as the UI sees it. */
+export const messageSchema = z.object({
+  seq: z.number().int().positive(),
+  id: z.string(),
+  connectionId: z.string(),
+  channel: z.string(),
+  topic: z.string(),
+  title: z.string(),
+  body: z.string(),
+  priority: z.number().int().min(1).max(5),
+  tags: z.array(z.string()),
+  click: z.string().nullable(),
+  retained: z.boolean(),
+  receivedAtMs: z.number(),
+  readAtMs: z.number().nullable(),
+});
+export type UiMessage = z.infer<typeof messageSchema>;
+
+/** One connection's state for the UI. */
+export const connectionStatusSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  state: z.enum(['connecting', 'connected', 'reconnecting', 'stopped']),
+  lastError: z.string().nullable(),
+  connectedSinceMs: z.number().nullable(),
+  reconnects: z.number().int(),
+  received: z.number().int(),
+  rejected: z.number().int(),
+});
+export type UiConnectionStatus = z.infer<typeof connectionStatusSchema>;
+
+/** Calls from the UI to the core: arguments and result of each. */
+export const methods = {
+  listMessages: {
+    args: z
+      .object({
+        beforeSeq: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(500),
+      })
+      .strict(),
+    result: z.object({ messages: z.array(messageSchema) }),
+  },
+  markRead: {
+    args: z.object({ seq: z.number().int().positive() }).strict(),
+    result: z.object({
+      message: messageSchema,
+      receipt: z.enum(['sent', 'pending', 'not-configured', 'already-read']),
+    }),
+  },
+  getStatus: {
+    args: z.object({}).strict(),
+    result: z.object({ deviceId: z.string(), connections: z.array(connectionStatusSchema) }),
+  },
+} as const;
+
+/** Events from the core to the UI. */
+export const events = {
+  messagesAdded: z.object({ messages: z.array(messageSchema) }),
+  messageUpdated: z.object({ message: messageSchema }),
+  connectionChanged: z.object({ connection: connectionStatusSchema }),
+} as const;
+
+export type MethodName = keyof typeof methods;
+export type EventName = keyof typeof events;
+export type MethodArgs<M extends MethodName> = z.input<(typeof methods)[M]['args']>;
+export type MethodResult<M extends MethodName> = z.output<(typeof methods)[M]['result']>;
+export type EventPayload<E extends EventName> = z.output<(typeof events)[E]>;
+
+/** Whether a string names a method of the contract (own keys only: `__proto__` is not a method). */
+export function isMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && Object.hasOwn(methods, name);
+}
+
+/** Whether a string names an event of the contract. */
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.hasOwn(events, name);
+}
+
+/**
+ * A call's failure as it crosses the contract: a code the UI can branch on and words for a person.
+ */
+export const callErrorSchema = z.object({
+  code: z.enum(['unknown-method', 'invalid-arguments', 'failed']),
+  message: z.string(),
+});
+export type CallError = z.infer<typeof callErrorSchema>;
+
+/**
+ * Frames of the headless bridge's WebSocket, in each direction.
+ */
+export const clientFrameSchema = z.object({
+  type: z.literal('call'),
+  id: z.number().int().nonnegative(),
+  method: z.string().max(64),
+  args: z.unknown(),
+});
+export type ClientFrame = z.infer<typeof clientFrameSchema>;
+
+export const serverFrameSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
+  z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(false), error: callErrorSchema }),
+  z.object({ type: z.literal('event'), name: z.string(), payload: z.unknown() }),
+]);
+export type ServerFrame = z.infer<typeof serverFrameSchema>;
+

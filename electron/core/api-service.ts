@@ -1,0 +1,103 @@
+import type { z } from 'zod';
+import {
+  methods,
+  type CallError,
+  type EventName,
+  type EventPayload,
+  type MethodName,
+  type MethodResult,
+  type UiConnectionStatus,
+  type UiMessage,
+  isMethodName,
+} from '../api/contract.ts';
+import { describeIssues } from './config/load-config.ts';
+import type { Hub } from './hub.ts';
+import type { StoredMessage } from './message/message.ts';
+import type { ConnectionStatus } from './sources/connection-status.ts';
+
+/** Converts a stored message to the contract's shape. */
+export function toUiMessage(m: StoredMessage): UiMessage {
+  return {
+    seq: m.seq,
+    id: m.id,
+    connectionId: m.connectionId,
+    channel: m.channel,
+    topic: m.topic,
+    title: m.title,
+    body: m.body,
+    priority: m.priority,
+    tags: [...m.tags],
+    click: m.click ?? null,
+    retained: m.retained,
+    receivedAtMs: m.receivedAtMs,
+    readAtMs: m.readAtMs ?? null,
+  };
+}
+
+/** Converts a connection status to the contract's shape. */
+export function toUiStatus(s: ConnectionStatus): UiConnectionStatus {
+  return { ...s, lastError: s.lastError ?? null, connectedSinceMs: s.connectedSinceMs ?? null };
+}
+
+/** The outcome of one call, ready to send back. */
+export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: CallError };
+
+type Implementations = { [M in MethodName]: (args: z.output<(typeof methods)[M]['args']>) => Promise<MethodResult<M>> | MethodResult<M> };
+
+/**
+ * Serves the UI contract on a hub: both shells pass every call through `call`.
+ *
+ * Arguments are validated against the contract's schemas before the hub sees them; an unknown method
+ * or invalid arguments come back as an error naming the field, never as an exception.
+ */
+export class ApiService {
+  readonly #impl: Implementations;
+
+  constructor(hub: Hub) {
+    this.#impl = {
+      listMessages: (args) => ({
+        messages: hub.listMessages({ beforeSeq: args.beforeSeq, limit: args.limit }).map(toUiMessage),
+      }),
+      markRead: async (args) => {
+        const { message, receipt } = await hub.markRead(args.seq);
+        return { message: toUiMessage(message), receipt };
+      },
+      getStatus: () => ({ deviceId: hub.deviceId, connections: hub.connectionStatuses().map(toUiStatus) }),
+    };
+  }
+
+  /** Validates and runs one call. */
+  async call(method: unknown, rawArgs: unknown): Promise<CallOutcome> {
+    if (!isMethodName(method)) {
+      return { ok: false, error: { code: 'unknown-method', message: `unknown method ${JSON.stringify(String(method)).slice(0, 80)}` } };
+    }
+    const parsed = methods[method].args.safeParse(rawArgs ?? {});
+    if (!parsed.success) {
+      return {
+        ok: false,
+        error: { code: 'invalid-arguments', message: `${method}: ${describeIssues(parsed.error.issues).join('; ')}` },
+      };
+    }
+    try {
+      const impl = this.#impl[method] as (args: unknown) => unknown;
+      return { ok: true, value: await impl(parsed.data) };
+    } catch (error) {
+      return { ok: false, error: { code: 'failed', message: `${method}: ${(error as Error).message}` } };
+    }
+  }
+}
+
+/**
+ * Subscribes to the hub's events in the contract's shape; returns a function that unsubscribes.
+ */
+export function forwardHubEvents(
+  hub: Hub,
+  send: <E extends EventName>(name: E, payload: EventPayload<E>) => void,
+): () => void {
+  const offs = [
+    hub.on('messagesAdded', (messages) => send('messagesAdded', { messages: messages.map(toUiMessage) })),
+    hub.on('messageUpdated', (message) => send('messageUpdated', { message: toUiMessage(message) })),
+    hub.on('connectionChanged', (status) => send('connectionChanged', { connection: toUiStatus(status) })),
+  ];
+  return () => offs.forEach((off) => off());
+}

@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
+import { configSchema, type Config, type MqttConnectionConfig } from './config-schema.ts';
+
+/**
+ * A configuration that cannot be used, with every problem named by its field.
+ */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(source: string, problems: readonly string[]) {
+    super(`invalid configuration in ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/** Formats a zod issue path as `connections[0].url`. */
+function fieldName(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out === '' ? String(part) : `.${String(part)}`;
+  }
+  return out === '' ? '(top level)' : out;
+}
+
+/** Turns zod issues into lines of the form `field: what is wrong`. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.map((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return `${fieldName(issue.path)}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
+    }
+    return `${fieldName(issue.path)}: ${issue.message}`;
+  });
+}
+
+/**
+ * Validates a parsed configuration object.
+ *
+ * @throws ConfigError naming each invalid field.
+ */
+export function parseConfig(value: unknown, source = 'configuration'): Config {
+  const result = configSchema.safeParse(value);
+  if (!result.success) throw new ConfigError(source, describeIssues(result.error.issues));
+  return result.data;
+}
+
+/**
+ * Reads and validates a JSON configuration file.
+ *
+ * @throws ConfigError when the file is missing, is not JSON, or does not match the schema.
+ */
+export function loadConfigFile(path: string): Config {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(path, [`cannot read the file: ${(error as NodeJS.ErrnoException).code ?? String(error)}`]);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(path, [`not valid JSON: ${(error as Error).message}`]);
+  }
+  return parseConfig(value, path);
+}
+
+/**
+ * Resolves a connection's password from `password`, `passwordFile` or `passwordEnv`.
+ *
+ * @throws ConfigError when the file cannot be read or the variable is not set.
+ */
+export function resolvePassword(
+  connection: MqttConnectionConfig,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  if (connection.password !== undefined) return connection.password;
+  if (connection.passwordFile !== undefined) {
+    try {
+      return readFileSync(connection.passwordFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new ConfigError(`connection "${connection.id}"`, [
+        `passwordFile: cannot read ${connection.passwordFile}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      ]);
+    }
+  }
+  if (connection.passwordEnv !== undefined) {
+    const value = env[connection.passwordEnv];
+    if (value === undefined) {
+      throw new ConfigError(`connection "${connection.id}"`, [
+        `passwordEnv: the environment variable ${connection.passwordEnv} is not set`,
+      ]);
+    }
+    return value;
+  }
+  return undefined;
+}

@@ -1,0 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import type { Config, MqttConnectionConfig } from './config/config-schema.ts';
+import { resolvePassword } from './config/load-config.ts';
+import type { Logger } from './logger.ts';
+import { decodePayload, PayloadError } from './message/decode-payload.ts';
+import type { StoredMessage } from './message/message.ts';
+import { notificationFor, type Notifier } from './notify/notifier.ts';
+import { buildReceipt, receiptTopic } from './receipts/receipt.ts';
+import type { ConnectionStatus } from './sources/connection-status.ts';
+import { MqttSource, type IncomingPublish, type MessageSink } from './sources/mqtt-source.ts';
+import { MessageStore, type PageQuery } from './store/message-store.ts';
+import { WriteBatcher } from './store/write-batcher.ts';
+import { TypedEmitter } from './typed-emitter.ts';
+
+/** Events the hub emits to the shells (and through them to the UI). */
+export interface HubEvents {
+  /** Newly stored messages, oldest first, at most one batch per `uiBatchMs`. */
+  messagesAdded: [StoredMessage[]];
+  messageUpdated: [StoredMessage];
+  connectionChanged: [ConnectionStatus];
+}
+
+/** What the hub needs from its shell. */
+export interface HubOptions {
+  readonly config: Config;
+  readonly dataDir: string;
+  readonly notifier: Notifier;
+  readonly logger: Logger;
+  readonly now?: () => number;
+  /** How long new messages gather before the UI is told, in ms (default 50). */
+  readonly uiBatchMs?: number;
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/** How a read receipt fared when a message was marked read. */
+export type ReceiptOutcome = 'sent' | 'pending' | 'not-configured' | 'already-read';
+
+/** How long markRead waits for the broker's PUBACK before answering "pending", in ms. */
+const RECEIPT_WAIT_MS = 2000;
+
+/**
+ * The core: connections, store, notifications and receipts composed; the one object a shell holds.
+ */
+export class Hub extends TypedEmitter<HubEvents> {
+  readonly deviceId: string;
+  readonly #store: MessageStore;
+  readonly #batcher: WriteBatcher;
+  readonly #sources = new Map<string, MqttSource>();
+  readonly #connections = new Map<string, MqttConnectionConfig>();
+  readonly #notifier: Notifier;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  readonly #uiBatchMs: number;
+  #uiPending: StoredMessage[] = [];
+  #uiTimer: NodeJS.Timeout | undefined;
+  #started = false;
+
+  constructor(options: HubOptions) {
+    super();
+    this.#notifier = options.notifier;
+    this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+    this.#uiBatchMs = options.uiBatchMs ?? 50;
+    this.#store = MessageStore.open(options.dataDir);
+    this.deviceId = options.config.deviceId ?? this.#storedDeviceId();
+    this.#batcher = new WriteBatcher({
+      store: this.#store,
+      onCommitted: (added) => this.#onCommitted(added),
+      onQueuedWriteFailed: (error, lost) =>
+        this.#logger.error('writing QoS 0 messages failed', { lost, error: (error as Error).message }),
+    });
+    const sink: MessageSink = { accept: (message) => this.#accept(message) };
+    for (const connection of options.config.connections) {
+      this.#connections.set(connection.id, connection);
+      const source = new MqttSource({
+        config: connection,
+        clientId: connection.clientId ?? `pushdesk-${this.deviceId.slice(0, 8)}-${connection.id}`,
+        password: resolvePassword(connection, options.env),
+        sink,
+        logger: this.#logger,
+        now: this.#now,
+      });
+      source.on('status', (status) => this.emit('connectionChanged', status));
+      this.#sources.set(connection.id, source);
+    }
+  }
+
+  /** Path of the SQLite file, for diagnostics and tests. */
+  get databasePath(): string {
+    return this.#store.path;
+  }
+
+  /** Connects every source. */
+  start(): void {
+    this.#started = true;
+    for (const source of this.#sources.values()) source.start();
+  }
+
+  /** A page of history, newest first. */
+  listMessages(query: PageQuery): StoredMessage[] {
+    return this.#store.page(query);
+  }
+
+  /** Every connection's current status. */
+  connectionStatuses(): ConnectionStatus[] {
+    return [...this.#sources.values()].map((s) => s.status());
+  }
+
+  /**
+   * Marks a message read and publishes its read receipt (QoS from the connection's receipt setting).
+   *
+   * Resolves once the broker acknowledged the receipt, or with "pending" after two seconds while
+   * mqtt.js keeps it queued.
+   *
+   * @throws Error when no message has this seq.
+   */
+  async markRead(seq: number): Promise<{ message: StoredMessage; receipt: ReceiptOutcome }> {
+    const result = this.#store.markRead(seq, this.#now());
+    if (!result) throw new Error(`no message with seq ${seq}`);
+    const { message, changed } = result;
+    if (!changed) return { message, receipt: 'already-read' };
+    this.emit('messageUpdated', message);
+    const connection = this.#connections.get(message.connectionId);
+    const source = this.#sources.get(message.connectionId);
+    if (!connection?.receipts || !source) return { message, receipt: 'not-configured' };
+    const topic = receiptTopic(connection.receipts.topic, {
+      device: this.deviceId,
+      channel: message.channel,
+      connection: connection.id,
+    });
+    const receipt = buildReceipt(message, 'read', this.deviceId, message.readAtMs ?? this.#now());
+    const sent = source.publish(topic, JSON.stringify(receipt), connection.receipts.qos).then(
+      () => 'sent' as const,
+      (error: unknown) => {
+        this.#logger.error('read receipt not sent', { connection: connection.id, topic, error: (error as Error).message });
+        return 'pending' as const;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'pending'>((resolve) => {
+      timer = setTimeout(() => resolve('pending'), RECEIPT_WAIT_MS);
+    });
+    const outcome = await Promise.race([sent, timeout]);
+    clearTimeout(timer);
+    return { message, receipt: outcome };
+  }
+
+  /** Flushes pending writes, disconnects and closes the store. */
+  async stop(): Promise<void> {
+    if (this.#started) await Promise.all([...this.#sources.values()].map((s) => s.stop()));
+    this.#batcher.flush();
+    this.#flushUi();
+    this.#store.close();
+  }
+
+  #storedDeviceId(): string {
+    const existing = this.#store.getMeta('device_id');
+    if (existing) return existing;
+    const id = randomUUID();
+    this.#store.setMeta('device_id', id);
+    return id;
+  }
+
+  #accept(incoming: IncomingPublish): boolean {
+    const connection = this.#connections.get(incoming.connectionId);
+    let decoded;
+    try {
+      decoded = decodePayload(incoming.payload, incoming.channel, connection?.maxPayloadBytes);
+    } catch (error) {
+      if (!(error instanceof PayloadError)) throw error;
+      this.#logger.warn('rejected a malformed message', {
+        connection: incoming.connectionId,
+        topic: incoming.topic,
+        reason: error.message,
+      });
+      return false;
+    }
+    const item = {
+      message: decoded,
+      origin: {
+        connectionId: incoming.connectionId,
+        channel: incoming.channel,
+        topic: incoming.topic,
+        retained: incoming.retain,
+        receivedAtMs: this.#now(),
+      },
+    };
+    if (incoming.qos === 0) this.#batcher.enqueue(item);
+    else this.#batcher.commit(item);
+    return true;
+  }
+
+  #onCommitted(added: StoredMessage[]): void {
+    if (added.length === 0) return;
+    for (const message of added) {
+      try {
+        this.#notifier.show(notificationFor(message));
+      } catch (error) {
+        this.#logger.error('notifier failed', { seq: message.seq, error: (error as Error).message });
+      }
+    }
+    for (const message of added) this.#uiPending.push(message);
+    this.#uiTimer ??= setTimeout(() => this.#flushUi(), this.#uiBatchMs);
+  }
+
+  #flushUi(): void {
+    clearTimeout(this.#uiTimer);
+    this.#uiTimer = undefined;
+    if (this.#uiPending.length === 0) return;
+    const batch = this.#uiPending;
+    this.#uiPending = [];
+    this.emit('messagesAdded', batch);
+  }
+}

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import type { StoredMessage } from '../message/message.ts';
+
+/** Receipt statuses. Later work adds delivered, displayed, acknowledged and action:<id>. */
+export type ReceiptStatus = 'read';
+
+/**
+ * The JSON body of a receipt, as published to the receipt topic (see docs/receipts.md).
+ */
+export interface Receipt {
+  readonly type: 'receipt';
+  /** Unique per receipt: a receiver drops a copy with an id it has seen. */
+  readonly receiptId: string;
+  readonly messageId: string;
+  readonly channel: string;
+  readonly topic: string;
+  readonly status: ReceiptStatus;
+  /** ISO 8601 time of the state change. */
+  readonly time: string;
+  readonly deviceId: string;
+}
+
+/** Builds a receipt for `message`. */
+export function buildReceipt(
+  message: StoredMessage,
+  status: ReceiptStatus,
+  deviceId: string,
+  atMs: number,
+  newId: () => string = randomUUID,
+): Receipt {
+  return {
+    type: 'receipt',
+    receiptId: newId(),
+    messageId: message.id,
+    channel: message.channel,
+    topic: message.topic,
+    status,
+    time: new Date(atMs).toISOString(),
+    deviceId,
+  };
+}
+
+/**
+ * Fills a receipt topic template.
+ *
+ * {device}, {channel} and {connection} are replaced; characters that would change the topic's
+ * structure (`/`, `+`, `#`) in the values become `_`.
+ */
+export function receiptTopic(template: string, values: { device: string; channel: string; connection: string }): string {
+  const safe = (value: string): string => value.replace(/[/+#]/g, '_').replaceAll('\u0000', '_');
+  return template
+    .replaceAll('{device}', safe(values.device))
+    .replaceAll('{channel}', safe(values.channel))
+    .replaceAll('{connection}', safe(values.connection));
+}

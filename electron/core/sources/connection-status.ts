@@ -1,0 +1,31 @@
+/** The states a connection moves through. Issue-level detail (offline, suspended) comes with the heartbeat work. */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'stopped';
+
+/**
+ * What the UI and diagnostics show about one connection.
+ *
+ * `url` never carries credentials.
+ */
+export interface ConnectionStatus {
+  readonly id: string;
+  readonly url: string;
+  readonly state: ConnectionState;
+  /** Plain words for the most recent failure, if any since the last successful connect. */
+  readonly lastError: string | undefined;
+  readonly connectedSinceMs: number | undefined;
+  readonly reconnects: number;
+  readonly received: number;
+  readonly rejected: number;
+}
+
+/** Removes user name and password from a URL for display. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}

@@ -1,0 +1,234 @@
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { MqttConnectionConfig, SubscriptionConfig } from '../config/config-schema.ts';
+import type { Logger } from '../logger.ts';
+import { TypedEmitter } from '../typed-emitter.ts';
+import { displayUrl, type ConnectionState, type ConnectionStatus } from './connection-status.ts';
+import { topicMatches } from './topic-filter.ts';
+
+/** A PUBLISH received from the broker, with the channel its subscription maps to. */
+export interface IncomingPublish {
+  readonly connectionId: string;
+  readonly topic: string;
+  readonly channel: string;
+  readonly payload: Buffer;
+  readonly qos: 0 | 1 | 2;
+  readonly retain: boolean;
+}
+
+/**
+ * Takes each incoming message.
+ *
+ * For QoS 1 and 2 `accept` must have committed the message when it returns: the source acknowledges to
+ * the broker right after. It throws when the message could not be stored (the source then drops the
+ * link without acknowledging, so the broker delivers again). It returns false for a payload it rejected.
+ */
+export interface MessageSink {
+  accept(message: IncomingPublish): boolean;
+}
+
+/** Events of an MqttSource. */
+export interface MqttSourceEvents {
+  status: [ConnectionStatus];
+}
+
+/** Turns mqtt.js and socket errors into words a user can act on. */
+export function describeMqttError(error: Error & { code?: string | number }): string {
+  switch (error.code) {
+    case 'ECONNREFUSED':
+      return 'the broker refused the connection: is it running, and is the port right?';
+    case 'ENOTFOUND':
+      return 'the broker host name could not be resolved';
+    case 'ETIMEDOUT':
+      return 'the broker did not answer in time';
+    case 4:
+    case 134:
+      return 'the broker refused the user name or password';
+    case 5:
+    case 135:
+      return 'the broker says this client is not authorised';
+    case 2:
+    case 133:
+      return 'the broker rejected the client id';
+    case 1:
+    case 132:
+      return 'the broker does not support this MQTT protocol version';
+    default:
+      return error.message || String(error);
+  }
+}
+
+/**
+ * One MQTT broker connection (mqtt.js): subscribes, hands each message to the sink and acknowledges
+ * QoS 1/2 only after the sink has committed it.
+ */
+export class MqttSource extends TypedEmitter<MqttSourceEvents> {
+  readonly #config: MqttConnectionConfig;
+  readonly #clientId: string;
+  readonly #password: string | undefined;
+  readonly #sink: MessageSink;
+  readonly #logger: Logger;
+  readonly #now: () => number;
+  #client: MqttClient | undefined;
+  #state: ConnectionState = 'stopped';
+  #lastError: string | undefined;
+  #connectedSinceMs: number | undefined;
+  #reconnects = 0;
+  #received = 0;
+  #rejected = 0;
+
+  constructor(options: {
+    config: MqttConnectionConfig;
+    clientId: string;
+    password: string | undefined;
+    sink: MessageSink;
+    logger: Logger;
+    now?: () => number;
+  }) {
+    super();
+    this.#config = options.config;
+    this.#clientId = options.clientId;
+    this.#password = options.password;
+    this.#sink = options.sink;
+    this.#logger = options.logger;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The connection's id from the configuration. */
+  get id(): string {
+    return this.#config.id;
+  }
+
+  /** A snapshot of the connection's state and counters. */
+  status(): ConnectionStatus {
+    return {
+      id: this.#config.id,
+      url: displayUrl(this.#config.url),
+      state: this.#state,
+      lastError: this.#lastError,
+      connectedSinceMs: this.#connectedSinceMs,
+      reconnects: this.#reconnects,
+      received: this.#received,
+      rejected: this.#rejected,
+    };
+  }
+
+  /** Connects and keeps reconnecting until `stop`. */
+  start(): void {
+    if (this.#client) return;
+    const options: IClientOptions = {
+      clientId: this.#clientId,
+      clean: false,
+      keepalive: this.#config.keepaliveSec,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      resubscribe: false, // we subscribe on every connect without a session, see the connect handler
+      ...(this.#config.username === undefined ? {} : { username: this.#config.username }),
+      ...(this.#password === undefined ? {} : { password: this.#password }),
+    };
+    this.#setState('connecting');
+    const client = mqtt.connect(this.#config.url, options);
+    this.#client = client;
+    client.handleMessage = (packet, done) => this.#handle(client, packet, done);
+    client.on('connect', (connack) => {
+      this.#connectedSinceMs = this.#now();
+      this.#lastError = undefined;
+      this.#setState('connected');
+      if (!connack.sessionPresent) this.#subscribe(client);
+    });
+    client.on('reconnect', () => {
+      this.#reconnects++;
+      this.#setState('reconnecting');
+    });
+    client.on('close', () => {
+      this.#connectedSinceMs = undefined;
+      if (this.#state === 'connected') this.#setState('reconnecting');
+    });
+    client.on('error', (error) => {
+      this.#lastError = describeMqttError(error as Error & { code?: string | number });
+      this.#logger.warn('mqtt connection error', { connection: this.#config.id, error: this.#lastError });
+      this.emit('status', this.status());
+    });
+  }
+
+  /**
+   * Publishes with the given QoS; resolves when the broker has acknowledged it (QoS 1/2).
+   *
+   * While the link is down mqtt.js holds the message and sends it after reconnecting.
+   */
+  async publish(topic: string, payload: string, qos: 0 | 1 | 2): Promise<void> {
+    if (!this.#client) throw new Error(`connection "${this.#config.id}" is not started`);
+    await this.#client.publishAsync(topic, payload, { qos });
+  }
+
+  /** Disconnects and stops reconnecting. */
+  async stop(): Promise<void> {
+    const client = this.#client;
+    if (!client) return;
+    this.#client = undefined;
+    await client.endAsync();
+    this.#connectedSinceMs = undefined;
+    this.#setState('stopped');
+  }
+
+  #subscribe(client: MqttClient): void {
+    const map: Record<string, { qos: 0 | 1 | 2 }> = {};
+    for (const sub of this.#config.subscriptions) map[sub.topic] = { qos: sub.qos };
+    client.subscribe(map, (error, granted) => {
+      if (error) {
+        this.#lastError = `subscribing failed: ${error.message}`;
+        this.#logger.error('subscribe failed', { connection: this.#config.id, error: error.message });
+        this.emit('status', this.status());
+        return;
+      }
+      for (const g of granted ?? []) {
+        if (g.qos === 128) {
+          this.#lastError = `the broker refused the subscription to "${g.topic}"`;
+          this.#logger.warn('subscription refused', { connection: this.#config.id, topic: g.topic });
+          this.emit('status', this.status());
+        }
+      }
+    });
+  }
+
+  #channelFor(topic: string): SubscriptionConfig | undefined {
+    return this.#config.subscriptions.find((sub) => topicMatches(sub.topic, topic));
+  }
+
+  #handle(client: MqttClient, packet: IPublishPacket, done: (error?: Error) => void): void {
+    const subscription = this.#channelFor(packet.topic);
+    if (!subscription) {
+      this.#logger.warn('message on a topic no subscription matches', { connection: this.#config.id, topic: packet.topic });
+      done();
+      return;
+    }
+    this.#received++;
+    let accepted: boolean;
+    try {
+      accepted = this.#sink.accept({
+        connectionId: this.#config.id,
+        topic: packet.topic,
+        channel: subscription.channel,
+        payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
+        qos: packet.qos,
+        retain: packet.retain,
+      });
+    } catch (error) {
+      // Not acknowledged: dropping the link makes the broker deliver it again on reconnect.
+      this.#lastError = `could not store a message: ${(error as Error).message}`;
+      this.#logger.error('store failed; dropping the link so the broker redelivers', {
+        connection: this.#config.id,
+        topic: packet.topic,
+        error: (error as Error).message,
+      });
+      client.stream.destroy();
+      return;
+    }
+    if (!accepted) this.#rejected++;
+    done();
+  }
+
+  #setState(state: ConnectionState): void {
+    this.#state = state;
+    this.emit('status', this.status());
+  }
+}

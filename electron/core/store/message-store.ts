@@ -1,0 +1,182 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import type { DecodedMessage, MessageOrigin, Priority, StoredMessage } from '../message/message.ts';
+import { migrate } from './migrations.ts';
+
+/** A message ready to be written: decoded content plus where it came from. */
+export interface NewMessage {
+  readonly message: DecodedMessage;
+  readonly origin: MessageOrigin;
+}
+
+/** One page of history, newest first. */
+export interface PageQuery {
+  /** Only messages with a smaller seq (keyset paging); omit for the newest page. */
+  readonly beforeSeq?: number | undefined;
+  readonly limit: number;
+}
+
+interface MessageRow {
+  seq: number;
+  connection_id: string;
+  id: string;
+  channel: string;
+  topic: string;
+  title: string;
+  body: string;
+  priority: number;
+  tags: string;
+  click: string | null;
+  retained: number;
+  sent_at_ms: number | null;
+  received_at_ms: number;
+  read_at_ms: number | null;
+}
+
+function toStored(row: MessageRow): StoredMessage {
+  return {
+    seq: row.seq,
+    id: row.id,
+    connectionId: row.connection_id,
+    channel: row.channel,
+    topic: row.topic,
+    title: row.title,
+    body: row.body,
+    priority: row.priority as Priority,
+    tags: JSON.parse(row.tags) as string[],
+    click: row.click ?? undefined,
+    retained: row.retained === 1,
+    sentAtMs: row.sent_at_ms ?? undefined,
+    receivedAtMs: row.received_at_ms,
+    readAtMs: row.read_at_ms ?? undefined,
+  };
+}
+
+/** File name of the message database inside the data directory. */
+export const DATABASE_FILE = 'messages.sqlite';
+
+/**
+ * The local message history on node:sqlite (WAL, synchronous=NORMAL).
+ *
+ * Every call is synchronous: a write has committed when it returns. Messages are unique per
+ * (connection, id), so a redelivered message is not stored or reported twice.
+ */
+export class MessageStore {
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #insert: StatementSync;
+  readonly #page: StatementSync;
+  readonly #newest: StatementSync;
+  readonly #get: StatementSync;
+  readonly #markRead: StatementSync;
+
+  private constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.#db = db;
+    this.#insert = db.prepare(
+      `INSERT INTO messages (connection_id, id, channel, topic, title, body, priority, tags, click, retained,
+                             sent_at_ms, received_at_ms)
+       VALUES ($connection_id, $id, $channel, $topic, $title, $body, $priority, $tags, $click, $retained,
+               $sent_at_ms, $received_at_ms)
+       ON CONFLICT (connection_id, id) DO NOTHING
+       RETURNING *`,
+    );
+    this.#newest = db.prepare('SELECT * FROM messages ORDER BY seq DESC LIMIT ?');
+    this.#page = db.prepare('SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?');
+    this.#get = db.prepare('SELECT * FROM messages WHERE seq = ?');
+    this.#markRead = db.prepare('UPDATE messages SET read_at_ms = ? WHERE seq = ? AND read_at_ms IS NULL');
+  }
+
+  /**
+   * Opens (creating if needed) the store in `dataDir` and migrates it to the current schema.
+   */
+  static open(dataDir: string): MessageStore {
+    mkdirSync(dataDir, { recursive: true });
+    const path = join(dataDir, DATABASE_FILE);
+    const db = new DatabaseSync(path);
+    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+    migrate(db);
+    return new MessageStore(path, db);
+  }
+
+  /**
+   * Writes messages in one transaction.
+   *
+   * @returns the messages that were new; duplicates of stored ones are left out.
+   */
+  insertBatch(batch: readonly NewMessage[]): StoredMessage[] {
+    const added: StoredMessage[] = [];
+    this.#db.exec('BEGIN');
+    try {
+      for (const { message, origin } of batch) {
+        const row = this.#insert.get({
+          $connection_id: origin.connectionId,
+          $id: message.id ?? randomUUID(),
+          $channel: origin.channel,
+          $topic: origin.topic,
+          $title: message.title,
+          $body: message.body,
+          $priority: message.priority,
+          $tags: JSON.stringify(message.tags),
+          $click: message.click ?? null,
+          $retained: origin.retained ? 1 : 0,
+          $sent_at_ms: message.sentAtMs ?? null,
+          $received_at_ms: origin.receivedAtMs,
+        }) as MessageRow | undefined;
+        if (row !== undefined) added.push(toStored(row));
+      }
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+    return added;
+  }
+
+  /** A page of history, newest first. */
+  page(query: PageQuery): StoredMessage[] {
+    const rows =
+      query.beforeSeq === undefined ? this.#newest.all(query.limit) : this.#page.all(query.beforeSeq, query.limit);
+    return (rows as unknown as MessageRow[]).map(toStored);
+  }
+
+  /** One message by its local seq. */
+  get(seq: number): StoredMessage | undefined {
+    const row = this.#get.get(seq) as MessageRow | undefined;
+    return row === undefined ? undefined : toStored(row);
+  }
+
+  /**
+   * Marks a message read.
+   *
+   * @returns the message and whether this call changed it (false when it was already read).
+   */
+  markRead(seq: number, atMs: number): { message: StoredMessage; changed: boolean } | undefined {
+    const changed = Number(this.#markRead.run(atMs, seq).changes) === 1;
+    const message = this.get(seq);
+    return message === undefined ? undefined : { message, changed };
+  }
+
+  /** Reads a value kept in the meta table. */
+  getMeta(key: string): string | undefined {
+    const row = this.#db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  /** Writes a value to the meta table. */
+  setMeta(key: string, value: string): void {
+    this.#db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** Total number of stored messages. */
+  count(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM messages').get() as { n: number }).n;
+  }
+
+  /** Closes the database; the store must not be used afterwards. */
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+}

@@ -1,0 +1,172 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { clientFrameSchema, type ServerFrame } from '../api/contract.ts';
+import { forwardHubEvents, type ApiService } from '../core/api-service.ts';
+import type { Hub } from '../core/hub.ts';
+import type { Logger } from '../core/logger.ts';
+import { loadStaticFiles } from './static-files.ts';
+
+/** Largest WebSocket frame the bridge accepts from a browser, in bytes. */
+export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
+
+/** The Content-Security-Policy sent with every page: no inline script, no remote anything. */
+export const BRIDGE_CSP = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** A running bridge. */
+export interface Bridge {
+  readonly port: number;
+  readonly token: string;
+  /** The full UI address, token included: what the hub prints. */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** What the bridge serves and where. */
+export interface BridgeOptions {
+  readonly hub: Hub;
+  readonly service: ApiService;
+  readonly uiDir: string;
+  readonly logger: Logger;
+  /** 0 (the default) picks a free port. */
+  readonly port?: number;
+  /** A fixed token for tests; by default 32 random bytes. */
+  readonly token?: string;
+}
+
+function sameSecret(given: string | undefined, expected: Buffer): boolean {
+  if (given === undefined) return false;
+  const a = Buffer.from(given);
+  return a.length === expected.length && timingSafeEqual(a, expected);
+}
+
+function cookieValue(header: string | undefined, name: string): string | undefined {
+  for (const part of (header ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return undefined;
+}
+
+/**
+ * Serves the built UI and the UI contract over HTTP and WebSocket on 127.0.0.1.
+ *
+ * Every request must carry the token, as `?token=` (which sets an HttpOnly, SameSite=Strict cookie
+ * and redirects to the same path without it) or as that cookie. Requests without it, with a wrong
+ * one, with a Host other than the loopback address (DNS rebinding) or, for WebSockets, from another
+ * origin get an empty 401.
+ */
+export async function startBridge(options: BridgeOptions): Promise<Bridge> {
+  const files = loadStaticFiles(options.uiDir);
+  const token = options.token ?? randomBytes(32).toString('base64url');
+  const expected = Buffer.from(token);
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_FRAME_BYTES });
+  const server: Server = createServer();
+  let port = 0;
+  const cookieName = (): string => `pushdesk_${port}`;
+  const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
+
+  const authorized = (req: IncomingMessage): { ok: boolean; viaQuery: boolean; path: string } => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const queryToken = url.searchParams.get('token') ?? undefined;
+    const hostOk = allowedHosts().includes(req.headers.host ?? '');
+    if (!hostOk) return { ok: false, viaQuery: false, path: url.pathname };
+    if (queryToken !== undefined) return { ok: sameSecret(queryToken, expected), viaQuery: true, path: url.pathname };
+    return { ok: sameSecret(cookieValue(req.headers.cookie, cookieName()), expected), viaQuery: false, path: url.pathname };
+  };
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const auth = authorized(req);
+    if (!auth.ok) {
+      res.writeHead(401, { 'Content-Length': '0', 'Cache-Control': 'no-store' }).end();
+      return;
+    }
+    const common = {
+      'Content-Security-Policy': BRIDGE_CSP,
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': 'no-store',
+    };
+    if (auth.viaQuery) {
+      res
+        .writeHead(303, {
+          ...common,
+          Location: auth.path,
+          'Set-Cookie': `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`,
+          'Content-Length': '0',
+        })
+        .end();
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { ...common, Allow: 'GET, HEAD', 'Content-Length': '0' }).end();
+      return;
+    }
+    const file = files.get(auth.path === '/' ? '/index.html' : auth.path);
+    if (!file) {
+      res.writeHead(404, { ...common, 'Content-Length': '0' }).end();
+      return;
+    }
+    res.writeHead(200, { ...common, 'Content-Type': file.contentType, 'Content-Length': String(file.body.length) });
+    res.end(req.method === 'HEAD' ? undefined : file.body);
+  });
+
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const auth = authorized(req);
+    const originOk = allowedHosts().some((host) => req.headers.origin === `http://${host}`);
+    if (!auth.ok || !originOk || auth.path !== '/ws') {
+      socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => serveSocket(ws, options));
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    token,
+    url: `http://127.0.0.1:${port}/?token=${token}`,
+    close: async () => {
+      for (const client of sockets.clients) client.terminate();
+      sockets.close();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+function serveSocket(ws: WebSocket, options: BridgeOptions): void {
+  const send = (frame: ServerFrame): void => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
+  };
+  const unsubscribe = forwardHubEvents(options.hub, (name, payload) => send({ type: 'event', name, payload }));
+  ws.on('close', unsubscribe);
+  ws.on('message', (data, isBinary) => {
+    let frame;
+    try {
+      frame = clientFrameSchema.parse(JSON.parse(isBinary ? '' : data.toString()));
+    } catch (error) {
+      options.logger.warn('bridge: dropped a malformed frame', { error: (error as Error).message.slice(0, 200) });
+      return;
+    }
+    void options.service.call(frame.method, frame.args).then((outcome) => {
+      send(outcome.ok ? { type: 'result', id: frame.id, ok: true, value: outcome.value } : { type: 'result', id: frame.id, ok: false, error: outcome.error });
+    });
+  });
+}

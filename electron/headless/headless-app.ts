@@ -1,0 +1,53 @@
+import { fileURLToPath } from 'node:url';
+import { ApiService } from '../core/api-service.ts';
+import type { Config } from '../core/config/config-schema.ts';
+import { Hub } from '../core/hub.ts';
+import type { Logger } from '../core/logger.ts';
+import type { Notifier } from '../core/notify/notifier.ts';
+import { startBridge, type Bridge } from './bridge-server.ts';
+
+/** Where `npm run build` puts the UI. */
+export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+
+/** A running headless hub with its browser bridge. */
+export interface HeadlessApp {
+  readonly hub: Hub;
+  readonly bridge: Bridge;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the core and the loopback bridge that serves the UI.
+ */
+export async function startHeadless(options: {
+  config: Config;
+  dataDir: string;
+  notifier: Notifier;
+  logger: Logger;
+  port?: number;
+  uiDir?: string;
+}): Promise<HeadlessApp> {
+  const hub = new Hub({ config: options.config, dataDir: options.dataDir, notifier: options.notifier, logger: options.logger });
+  let bridge: Bridge;
+  try {
+    bridge = await startBridge({
+      hub,
+      service: new ApiService(hub),
+      uiDir: options.uiDir ?? DEFAULT_UI_DIR,
+      logger: options.logger,
+      port: options.port ?? 0,
+    });
+  } catch (error) {
+    await hub.stop();
+    throw error;
+  }
+  hub.start();
+  return {
+    hub,
+    bridge,
+    stop: async () => {
+      await bridge.close();
+      await hub.stop();
+    },
+  };
+}

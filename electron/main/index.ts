@@ -1,0 +1,114 @@
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Tray } from 'electron';
+import { ApiService } from '../core/api-service.ts';
+import { loadConfigFile } from '../core/config/load-config.ts';
+import { Hub } from '../core/hub.ts';
+import { createJsonLogger } from '../core/logger.ts';
+import { createElectronNotifier } from './electron-notifier.ts';
+import { bindIpc } from './ipc-binding.ts';
+
+/**
+ * The desktop shell: tray, window and IPC around the core. Behaviour lives in electron/core.
+ *
+ * The configuration comes from `--config <file>` or `<userData>/config.json`; messages are stored in
+ * the user-data folder.
+ */
+const logger = createJsonLogger();
+const rendererIndex = join(import.meta.dirname, '../renderer/index.html');
+const rendererUrl = pathToFileURL(rendererIndex).toString();
+let window: BrowserWindow | undefined;
+let tray: Tray | undefined;
+let hub: Hub | undefined;
+let quitting = false;
+
+function configPath(): string {
+  const flag = process.argv.indexOf('--config');
+  return flag > 0 && process.argv[flag + 1] ? (process.argv[flag + 1] as string) : join(app.getPath('userData'), 'config.json');
+}
+
+function showWindow(): void {
+  if (!window || window.isDestroyed()) {
+    window = new BrowserWindow({
+      width: 900,
+      height: 700,
+      show: false,
+      title: 'Pushdesk',
+      webPreferences: {
+        preload: join(import.meta.dirname, '../preload/index.cjs'),
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true,
+      },
+    });
+    window.on('close', (event) => {
+      if (!quitting) {
+        event.preventDefault();
+        window?.hide();
+      }
+    });
+    void window.loadFile(rendererIndex);
+    window.once('ready-to-show', () => window?.show());
+  } else {
+    window.show();
+    window.focus();
+  }
+}
+
+app.on('web-contents-created', (_event, contents) => {
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.on('will-navigate', (event) => event.preventDefault());
+});
+
+app.on('before-quit', () => {
+  quitting = true;
+});
+
+app.on('window-all-closed', () => {
+  // Stay in the tray.
+});
+
+void app.whenReady().then(async () => {
+  let config;
+  try {
+    config = loadConfigFile(configPath());
+  } catch (error) {
+    dialog.showErrorBox('Pushdesk cannot start', (error as Error).message);
+    app.exit(2);
+    return;
+  }
+  hub = new Hub({
+    config,
+    dataDir: app.getPath('userData'),
+    notifier: createElectronNotifier({ logger, onClick: () => showWindow() }),
+    logger,
+  });
+  bindIpc({
+    ipcMain,
+    hub,
+    service: new ApiService(hub),
+    window: () => window,
+    isTrustedFrame: (frame) => frame !== null && frame.url === rendererUrl,
+  });
+  tray = new Tray(nativeImage.createFromPath(join(import.meta.dirname, '../../build/tray.png')));
+  tray.setToolTip('Pushdesk');
+  tray.setContextMenu(
+    Menu.buildFromTemplate([
+      { label: 'Open', click: () => showWindow() },
+      { type: 'separator' },
+      { label: 'Quit', click: () => app.quit() },
+    ]),
+  );
+  tray.on('click', () => showWindow());
+  hub.start();
+  showWindow();
+});
+
+app.on('will-quit', (event) => {
+  if (!hub) return;
+  const running = hub;
+  hub = undefined;
+  event.preventDefault();
+  void running.stop().finally(() => app.quit());
+});

@@ -1,0 +1,83 @@
+import type { UiConnectionStatus, UiMessage } from '../../electron/api/contract.ts';
+import type { ApiClient } from './api-client.ts';
+import { useHubState } from './use-hub-state.ts';
+
+const PRIORITY_NAMES = ['', 'min', 'low', 'default', 'high', 'urgent'];
+
+function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
+  return (
+    <li className={`connection connection-${connection.state}`} title={connection.lastError ?? connection.url}>
+      <span className="connection-id">{connection.id}</span> <span className="connection-state">{connection.state}</span>
+      {connection.lastError && <span className="connection-error">: {connection.lastError}</span>}
+    </li>
+  );
+}
+
+function MessageRow({ message, onMarkRead }: { message: UiMessage; onMarkRead: (seq: number) => void }) {
+  const unread = message.readAtMs === null;
+  return (
+    <li
+      className={`message priority-${message.priority}${unread ? ' unread' : ''}`}
+      data-testid="message"
+      data-seq={message.seq}
+      data-unread={unread}
+      aria-label={`${unread ? 'Unread: ' : ''}${message.title}`}
+    >
+      <div className="message-head">
+        <strong className="message-title">{message.title}</strong>
+        <span className="message-channel">{message.channel}</span>
+        {message.priority !== 3 && <span className="message-priority">{PRIORITY_NAMES[message.priority]}</span>}
+        <time dateTime={new Date(message.receivedAtMs).toISOString()}>{new Date(message.receivedAtMs).toLocaleString()}</time>
+      </div>
+      {message.body !== '' && <p className="message-body">{message.body}</p>}
+      {message.tags.length > 0 && <p className="message-tags">{message.tags.join(', ')}</p>}
+      {unread && (
+        <button type="button" onClick={() => onMarkRead(message.seq)}>
+          Mark read
+        </button>
+      )}
+    </li>
+  );
+}
+
+/** The window: connection states and the message history. */
+export function App({ api }: { api: ApiClient }) {
+  const [state, actions] = useHubState(api);
+  const unread = state.messages.filter((m) => m.readAtMs === null).length;
+  return (
+    <div className="app">
+      <header>
+        <h1>Pushdesk</h1>
+        <ul className="connections" aria-label="Connections">
+          {state.connections.map((c) => (
+            <ConnectionBadge key={c.id} connection={c} />
+          ))}
+        </ul>
+      </header>
+      {state.error && (
+        <p role="alert" className="error">
+          {state.error}
+        </p>
+      )}
+      <main>
+        <h2>
+          History <span className="unread-count">{unread > 0 ? `${unread} unread` : ''}</span>
+        </h2>
+        {state.messages.length === 0 ? (
+          <p className="empty">No messages yet.</p>
+        ) : (
+          <ul className="messages" aria-label="Messages">
+            {state.messages.map((m) => (
+              <MessageRow key={m.seq} message={m} onMarkRead={actions.markRead} />
+            ))}
+          </ul>
+        )}
+        {state.hasOlder && (
+          <button type="button" className="older" onClick={actions.loadOlder}>
+            Load older messages
+          </button>
+        )}
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,120 @@
+import { useEffect, useReducer } from 'react';
+import type { UiConnectionStatus, UiMessage } from '../../electron/api/contract.ts';
+import type { ApiClient } from './api-client.ts';
+
+/** How many messages a page of history holds. */
+export const PAGE_SIZE = 100;
+
+/** What the window shows, newest message first. */
+export interface HubState {
+  readonly messages: readonly UiMessage[];
+  readonly connections: readonly UiConnectionStatus[];
+  readonly hasOlder: boolean;
+  readonly error: string | undefined;
+}
+
+type Action =
+  | { type: 'reset'; messages: UiMessage[]; connections: UiConnectionStatus[] }
+  | { type: 'older'; messages: UiMessage[] }
+  | { type: 'events'; added: UiMessage[]; updated: UiMessage[]; connections: UiConnectionStatus[] }
+  | { type: 'error'; message: string };
+
+function mergeNewestFirst(current: readonly UiMessage[], incoming: readonly UiMessage[]): UiMessage[] {
+  const bySeq = new Map<number, UiMessage>();
+  for (const m of current) bySeq.set(m.seq, m);
+  for (const m of incoming) bySeq.set(m.seq, m);
+  return [...bySeq.values()].sort((a, b) => b.seq - a.seq);
+}
+
+function reducer(state: HubState, action: Action): HubState {
+  switch (action.type) {
+    case 'reset':
+      return { messages: action.messages, connections: action.connections, hasOlder: action.messages.length === PAGE_SIZE, error: undefined };
+    case 'older':
+      return { ...state, messages: mergeNewestFirst(state.messages, action.messages), hasOlder: action.messages.length === PAGE_SIZE };
+    case 'events': {
+      let messages = state.messages;
+      if (action.added.length > 0 || action.updated.length > 0) {
+        const known = new Set(messages.map((m) => m.seq));
+        const updated = action.updated.filter((m) => known.has(m.seq));
+        messages = mergeNewestFirst(messages, [...action.added, ...updated]);
+      }
+      let connections = state.connections;
+      for (const c of action.connections) {
+        connections = connections.some((x) => x.id === c.id) ? connections.map((x) => (x.id === c.id ? c : x)) : [...connections, c];
+      }
+      return { ...state, messages, connections };
+    }
+    case 'error':
+      return { ...state, error: action.message };
+  }
+}
+
+/**
+ * Keeps the window's state in step with the core.
+ *
+ * Events are gathered and applied at most once per animation frame, so a burst of messages costs one
+ * render, not one per message.
+ */
+export function useHubState(api: ApiClient): [HubState, { loadOlder(): void; markRead(seq: number): void }] {
+  const [state, dispatch] = useReducer(reducer, { messages: [], connections: [], hasOlder: false, error: undefined });
+
+  useEffect(() => {
+    let added: UiMessage[] = [];
+    let updated: UiMessage[] = [];
+    let connections: UiConnectionStatus[] = [];
+    let frame: number | undefined;
+    const schedule = (): void => {
+      frame ??= requestAnimationFrame(() => {
+        frame = undefined;
+        dispatch({ type: 'events', added, updated, connections });
+        added = [];
+        updated = [];
+        connections = [];
+      });
+    };
+    const reload = (): void => {
+      Promise.all([api.call('listMessages', { limit: PAGE_SIZE }), api.call('getStatus', {})]).then(
+        ([page, status]) => dispatch({ type: 'reset', messages: page.messages, connections: status.connections }),
+        (error: Error) => dispatch({ type: 'error', message: error.message }),
+      );
+    };
+    const offs = [
+      api.onOpen(reload),
+      api.on('messagesAdded', (p) => {
+        added.push(...p.messages);
+        schedule();
+      }),
+      api.on('messageUpdated', (p) => {
+        updated.push(p.message);
+        schedule();
+      }),
+      api.on('connectionChanged', (p) => {
+        connections.push(p.connection);
+        schedule();
+      }),
+    ];
+    return () => {
+      offs.forEach((off) => off());
+      if (frame !== undefined) cancelAnimationFrame(frame);
+    };
+  }, [api]);
+
+  const actions = {
+    loadOlder(): void {
+      const oldest = state.messages.at(-1);
+      if (!oldest) return;
+      api.call('listMessages', { beforeSeq: oldest.seq, limit: PAGE_SIZE }).then(
+        (page) => dispatch({ type: 'older', messages: page.messages }),
+        (error: Error) => dispatch({ type: 'error', message: error.message }),
+      );
+    },
+    markRead(seq: number): void {
+      api.call('markRead', { seq }).then(
+        (result) => dispatch({ type: 'events', added: [], updated: [result.message], connections: [] }),
+        (error: Error) => dispatch({ type: 'error', message: error.message }),
+      );
+    },
+  };
+  return [state, actions];
+}
