@@ -105,7 +105,7 @@ export const clientFrameSchema = z.object({
 });
 export type ClientFrame = z.infer<typeof clientFrameSchema>;
 
-export const serverFrameSchema = z.discriminatedUnion('type', [
+export const serverFrameSchema = z.union([
   z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(true), value: z.unknown() }),
   z.object({ type: z.literal('result'), id: z.number().int(), ok: z.literal(false), error: callErrorSchema }),
   z.object({ type: z.literal('event'), name: z.string(), payload: z.unknown() }),
