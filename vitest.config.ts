@@ -12,6 +12,6 @@ export default defineConfig({
     pool: 'forks',
     execArgv: ['--disable-warning=ExperimentalWarning'],
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['verbose'],
   },
 });

@@ -14,26 +14,63 @@ export function plainTextArgument(text: string, escapeMarkup: boolean): string {
   return escaped.startsWith('-') ? `\u2060${escaped}` : escaped;
 }
 
+/** notify-send processes allowed at once; more wait in a queue. */
+const MAX_IN_FLIGHT = 4;
+/** Notifications allowed to wait; beyond this the oldest waiting one is dropped (it stays in history). */
+const MAX_WAITING = 32;
+
 /**
  * The headless shell's Notifier: node-notifier (notify-send on Linux, SnoreToast on Windows,
  * terminal-notifier on macOS).
+ *
+ * node-notifier starts one process per notification, so a burst is throttled: at most four at once
+ * and a short queue. A dropped pop-up is logged and counted; its message is already in history.
+ * Storm control with summaries is the notification rules' job.
  */
-export function createNodeNotifier(options: { appName: string; logger: Logger; platform?: NodeJS.Platform }): Notifier {
+export function createNodeNotifier(options: { appName: string; logger: Logger; platform?: NodeJS.Platform }): Notifier & {
+  readonly dropped: () => number;
+} {
   const linux = (options.platform ?? process.platform) === 'linux';
+  const waiting: NotificationRequest[] = [];
+  let inFlight = 0;
+  let dropped = 0;
+  let failuresLogged = 0;
+
+  const run = (request: NotificationRequest): void => {
+    inFlight++;
+    notifier.notify(
+      {
+        title: plainTextArgument(request.title, false),
+        message: plainTextArgument(request.body === '' ? ' ' : request.body, linux),
+        urgency: request.urgency,
+        'app-name': options.appName,
+        // notify-send's expire time: critical alerts stay until dismissed.
+        ...(request.urgency === 'critical' ? { 'expire-time': 0 } : {}),
+        wait: false,
+      } as notifier.Notification,
+      (error: Error | null) => {
+        inFlight--;
+        if (error && failuresLogged++ < 20) {
+          options.logger.warn('notification not shown', { seq: request.seq, error: String(error).slice(0, 300) });
+        }
+        const next = waiting.shift();
+        if (next) run(next);
+      },
+    );
+  };
+
   return {
     show(request: NotificationRequest): void {
-      notifier.notify(
-        {
-          title: plainTextArgument(request.title, false),
-          message: plainTextArgument(request.body === '' ? ' ' : request.body, linux),
-          urgency: request.urgency,
-          'app-name': options.appName,
-          wait: false,
-        } as notifier.Notification,
-        (error: Error | null) => {
-          if (error) options.logger.warn('notification not shown', { seq: request.seq, error: String(error).slice(0, 200) });
-        },
-      );
+      if (inFlight < MAX_IN_FLIGHT) {
+        run(request);
+        return;
+      }
+      waiting.push(request);
+      if (waiting.length > MAX_WAITING) {
+        waiting.shift();
+        if (dropped++ % 100 === 0) options.logger.warn('notification burst: pop-ups dropped, messages kept in history', { dropped });
+      }
     },
+    dropped: () => dropped,
   };
 }

@@ -12,7 +12,7 @@ import { bindIpc } from './ipc-binding.ts';
  * The desktop shell: tray, window and IPC around the core. Behaviour lives in electron/core.
  *
  * The configuration comes from `--config <file>` or `<userData>/config.json`; messages are stored in
- * the user-data folder.
+ * the user-data folder, which `--data-dir <dir>` moves (tests give each run its own).
  */
 const logger = createJsonLogger();
 const rendererIndex = join(import.meta.dirname, '../renderer/index.html');
@@ -22,9 +22,17 @@ let tray: Tray | undefined;
 let hub: Hub | undefined;
 let quitting = false;
 
+/** The value after `--name` on the command line, if any. */
+function flag(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? process.argv[at + 1] : undefined;
+}
+
+const dataDirFlag = flag('--data-dir');
+if (dataDirFlag) app.setPath('userData', dataDirFlag);
+
 function configPath(): string {
-  const flag = process.argv.indexOf('--config');
-  return flag > 0 && process.argv[flag + 1] ? (process.argv[flag + 1] as string) : join(app.getPath('userData'), 'config.json');
+  return flag('--config') ?? join(app.getPath('userData'), 'config.json');
 }
 
 function showWindow(): void {

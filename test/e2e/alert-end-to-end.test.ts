@@ -101,6 +101,7 @@ describe('one alert, end to end: mosquitto_pub -> SQLite -> D-Bus notification -
     expect(notify.appName).toBe('Pushdesk');
     expect(notify.body).toBe(alert.message);
     expect(notify.urgency).toBe(2);
+    expect(notify.expireTimeoutMs).toBe(0); // a critical alert stays until dismissed
 
     // Mark read: the row changes and one receipt reaches the separate subscriber.
     await row.getByRole('button', { name: 'Mark read' }).click();

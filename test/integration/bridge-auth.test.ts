@@ -1,0 +1,136 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startBridge, type Bridge } from '../../electron/headless/bridge-server.ts';
+import { ApiService } from '../../electron/core/api-service.ts';
+import { parseConfig } from '../../electron/core/config/load-config.ts';
+import { Hub } from '../../electron/core/hub.ts';
+import { silentLogger } from '../../electron/core/logger.ts';
+
+interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function get(port: number, path: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path, headers }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** Opens a WebSocket and resolves with the HTTP status of a refusal, or the open socket. */
+function openSocket(url: string, headers: Record<string, string>): Promise<{ status: number; ws?: WebSocket }> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(url, { headers });
+    ws.once('open', () => resolve({ status: 101, ws }));
+    ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0 }));
+    ws.once('error', () => resolve({ status: -1 }));
+  });
+}
+
+describe('the browser bridge demands its token', () => {
+  let dir: string;
+  let hub: Hub;
+  let bridge: Bridge;
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pushdesk-bridge-'));
+    const ui = join(dir, 'ui');
+    mkdirSync(join(ui, 'assets'), { recursive: true });
+    writeFileSync(join(ui, 'index.html'), '<!doctype html><title>ui</title>');
+    writeFileSync(join(ui, 'assets', 'app.js'), 'console.log(1)');
+    const config = parseConfig({
+      deviceId: 'bridge-test',
+      connections: [{ id: 'c', url: 'mqtt://127.0.0.1:1', subscriptions: [{ topic: 'a/#', channel: 'A' }] }],
+    });
+    hub = new Hub({ config, dataDir: join(dir, 'data'), notifier: { show() {} }, logger: silentLogger });
+    bridge = await startBridge({ hub, service: new ApiService(hub), uiDir: ui, logger: silentLogger });
+  });
+
+  afterEach(async () => {
+    await bridge.close();
+    await hub.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const host = (): Record<string, string> => ({ Host: `127.0.0.1:${bridge.port}` });
+
+  it('listens on loopback and prints an address that carries the token', () => {
+    expect(bridge.url).toBe(`http://127.0.0.1:${bridge.port}/?token=${bridge.token}`);
+    expect(bridge.token.length).toBeGreaterThanOrEqual(40);
+  });
+
+  it('answers 401 with an empty body without a token, with a wrong one, or with a wrong cookie', async () => {
+    for (const [path, headers] of [
+      ['/', {}],
+      ['/assets/app.js', {}],
+      ['/?token=wrong', {}],
+      [`/?token=${bridge.token.slice(0, -1)}x`, {}],
+      ['/', { Cookie: `pushdesk_${bridge.port}=nope` }],
+    ] as const) {
+      const reply = await get(bridge.port, path, { ...host(), ...headers });
+      expect(reply.status, path).toBe(401);
+      expect(reply.body, path).toBe('');
+      expect(reply.headers['set-cookie'], path).toBeUndefined();
+    }
+  });
+
+  it('refuses a request for another host name even with the right token (DNS rebinding)', async () => {
+    const reply = await get(bridge.port, `/?token=${bridge.token}`, { Host: `evil.example:${bridge.port}` });
+    expect(reply.status).toBe(401);
+    expect(reply.body).toBe('');
+  });
+
+  it('trades the token for an HttpOnly SameSite cookie, then serves the UI with a strict CSP', async () => {
+    const first = await get(bridge.port, `/?token=${bridge.token}`, host());
+    expect(first.status).toBe(303);
+    expect(first.headers.location).toBe('/');
+    const cookie = String(first.headers['set-cookie']);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    const page = await get(bridge.port, '/', { ...host(), Cookie: cookie.split(';')[0] as string });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>ui</title>');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(page.headers['content-security-policy']).not.toContain('unsafe-inline');
+    const missing = await get(bridge.port, '/../../etc/passwd', { ...host(), Cookie: cookie.split(';')[0] as string });
+    expect(missing.status).toBe(404);
+  });
+
+  it('refuses a WebSocket without the token or from another origin, and serves the contract to its own page', async () => {
+    const url = `ws://127.0.0.1:${bridge.port}/ws`;
+    const origin = `http://127.0.0.1:${bridge.port}`;
+    const cookie = `pushdesk_${bridge.port}=${bridge.token}`;
+    expect((await openSocket(url, { Origin: origin })).status).toBe(401);
+    expect((await openSocket(url, { Origin: 'http://evil.example', Cookie: cookie })).status).toBe(401);
+    const ok = await openSocket(url, { Origin: origin, Cookie: cookie });
+    expect(ok.status).toBe(101);
+    const ws = ok.ws as WebSocket;
+    const replies: unknown[] = [];
+    ws.on('message', (data) => replies.push(JSON.parse(data.toString())));
+    ws.send('not json');
+    ws.send(JSON.stringify({ type: 'call', id: 1, method: 'listMessages', args: { limit: 'ten' } }));
+    ws.send(JSON.stringify({ type: 'call', id: 2, method: 'getStatus', args: {} }));
+    await expect.poll(() => replies.length).toBe(2);
+    expect(replies).toContainEqual({
+      type: 'result',
+      id: 1,
+      ok: false,
+      error: { code: 'invalid-arguments', message: expect.stringContaining('limit') },
+    });
+    expect(replies).toContainEqual(
+      expect.objectContaining({ type: 'result', id: 2, ok: true, value: expect.objectContaining({ deviceId: 'bridge-test' }) }),
+    );
+    ws.close();
+  });
+});
