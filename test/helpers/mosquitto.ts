@@ -15,12 +15,12 @@ export interface Mosquitto {
 }
 
 /**
- * Starts mosquitto with persistence in `dir`.
+ * Starts mosquitto with persistence in `dir`; `extraConfig` lines are appended to its configuration.
  *
  * The configuration says `user root`: without it mosquitto, started as root, switches users and then
  * silently fails to write its persistence file in a folder only root can write.
  */
-export async function startMosquitto(dir: string): Promise<Mosquitto> {
+export async function startMosquitto(dir: string, options: { extraConfig?: readonly string[] } = {}): Promise<Mosquitto> {
   const binary = requireProgram('mosquitto', 'mosquitto');
   mkdirSync(dir, { recursive: true });
   const port = await freePort();
@@ -38,6 +38,7 @@ export async function startMosquitto(dir: string): Promise<Mosquitto> {
       'log_dest stderr',
       'log_type error',
       'log_type warning',
+      ...(options.extraConfig ?? []),
       '',
     ].join('\n'),
   );

@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { parseConfig } from '../../electron/core/config/load-config.ts';
+import { Hub } from '../../electron/core/hub.ts';
+import { createJsonLogger, silentLogger } from '../../electron/core/logger.ts';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
+import { requireProgram } from '../helpers/programs.ts';
+
+/**
+ * `npm run bench`: each figure beside a baseline measured in the same run, as a ratio.
+ *
+ * Ingest: N QoS 0 messages of 100-byte JSON are queued in mosquitto for a persistent session, then the
+ * consumer connects and drains them as fast as it can. The hub's path (decode, dedupe, store, UI
+ * batch) is timed against a raw mqtt.js subscriber draining the same queue, alternately, several rounds.
+ */
+const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+
+function payloadLines(round: number, who: string): string {
+  const lines: string[] = [];
+  for (let i = 0; i < N; i++) {
+    const head = `{"id":"${who}${round}-${String(i).padStart(7, '0')}","title":"Bench message","priority":3,"message":"`;
+    lines.push(`${head}${'x'.repeat(100 - head.length - 2)}"}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Publishes N messages to `topic`; each consumer has its own topic, so no session queues the other's. */
+async function queueMessages(broker: Mosquitto, topic: string, round: number): Promise<void> {
+  const pub = spawn(requireProgram('mosquitto_pub', 'mosquitto-clients'), ['-h', '127.0.0.1', '-p', String(broker.port), '-q', '0', '-t', topic, '-l'], {
+    stdio: ['pipe', 'ignore', 'inherit'],
+  });
+  pub.stdin.end(payloadLines(round, topic.slice(-3)));
+  await new Promise<void>((resolve, reject) => pub.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mosquitto_pub exited ${code}`)))));
+}
+
+/** Baseline: a bare mqtt.js client counting messages. */
+async function rawSubscriber(broker: Mosquitto, round: number): Promise<number> {
+  const clientId = 'bench-raw';
+  const setup = await mqtt.connectAsync(broker.url, { clientId, clean: false });
+  await setup.subscribeAsync('bench/raw', { qos: 0 });
+  await setup.endAsync();
+  await queueMessages(broker, 'bench/raw', round);
+  let received = 0;
+  const started = performance.now();
+  let finished = 0;
+  await new Promise<void>((resolve) => {
+    const client = mqtt.connect(broker.url, { clientId, clean: false });
+    client.on('message', () => {
+      if (++received === N) {
+        finished = performance.now();
+        void client.endAsync().then(() => resolve());
+      }
+    });
+    watchdog(() => received, 'raw subscriber');
+  });
+  return N / ((finished - started) / 1000);
+}
+
+/** The hub's path: decode, dedupe, store (batched QoS 0 transactions), UI batches. */
+async function hubPath(broker: Mosquitto, round: number): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pushdesk-bench-'));
+  const config = parseConfig({
+    deviceId: 'bench',
+    connections: [{ id: 'bench', url: broker.url, clientId: 'bench-hub', subscriptions: [{ topic: 'bench/hub', qos: 0, channel: 'Bench' }] }],
+  });
+  const logger = process.env.BENCH_DEBUG ? createJsonLogger() : silentLogger;
+  const make = (): Hub => new Hub({ config, dataDir, notifier: { show() {} }, logger });
+  const setup = make();
+  await new Promise<void>((resolve) => {
+    setup.on('connectionChanged', (s) => s.state === 'connected' && setTimeout(resolve, 200));
+    setup.start();
+  });
+  await setup.stop();
+  await queueMessages(broker, 'bench/hub', round);
+  const hub = make();
+  let delivered = 0;
+  let finished = 0;
+  const started = performance.now();
+  await new Promise<void>((resolve) => {
+    hub.on('messagesAdded', (batch) => {
+      delivered += batch.length;
+      if (delivered >= N) {
+        finished = performance.now();
+        resolve();
+      }
+    });
+    watchdog(() => delivered, 'hub', () => JSON.stringify(hub.connectionStatuses()));
+    if (process.env.BENCH_DEBUG) hub.on('connectionChanged', (st) => process.stderr.write(`hub ${st.state} ${st.lastError ?? ''} received=${st.received} delivered=${delivered}\n`));
+    hub.start();
+  });
+  await hub.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+  return N / ((finished - started) / 1000);
+}
+
+/** Fails loudly when a consumer stops receiving before N (the broker dropped or never got messages). */
+function watchdog(count: () => number, who: string, detail: () => string = () => ''): void {
+  let last = -1;
+  const timer = setInterval(() => {
+    const now = count();
+    if (now >= N) clearInterval(timer);
+    else if (now === last) {
+      clearInterval(timer);
+      process.stderr.write(`bench: the ${who} received ${now} of ${N} messages and then nothing for 5 s ${detail()}\n`);
+      process.exit(1);
+    }
+    last = now;
+  }, 5000);
+  timer.unref();
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(8);
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'pushdesk-bench-broker-'));
+  const broker = await startMosquitto(dir, {
+    extraConfig: ['queue_qos0_messages true', `max_queued_messages ${N * 2}`, 'max_queued_bytes 0'],
+  });
+  const raw: number[] = [];
+  const hub: number[] = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      raw.push(await rawSubscriber(broker, round));
+      if (process.env.BENCH_DEBUG) process.stderr.write(`round ${round} raw ${raw.at(-1)}\n`);
+      hub.push(await hubPath(broker, round));
+      if (process.env.BENCH_DEBUG) process.stderr.write(`round ${round} hub ${hub.at(-1)}\n`);
+    }
+  } finally {
+    await broker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`Pushdesk bench: node ${process.version}, ${N.toLocaleString('en-US')} messages of 100-byte JSON, QoS 0, median of ${ROUNDS} rounds`);
+  console.log('figure                                             value    baseline (raw mqtt.js subscriber)   ratio');
+  console.log(`ingest: decode, dedupe, store, UI batch (msg/s) ${fmt(median(hub))}    ${fmt(median(raw))}                            ${(median(hub) / median(raw)).toFixed(2)}`);
+  console.log(`  rounds: hub ${hub.map((v) => Math.round(v)).join(', ')}; raw ${raw.map((v) => Math.round(v)).join(', ')}`);
+}
+
+await main();

@@ -1,0 +1,244 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { methods, type EventName, type EventPayload } from '../../electron/api/contract.ts';
+import { ApiService, forwardHubEvents, type CallOutcome } from '../../electron/core/api-service.ts';
+import type { Config } from '../../electron/core/config/config-schema.ts';
+import { parseConfig } from '../../electron/core/config/load-config.ts';
+import { Hub } from '../../electron/core/hub.ts';
+import { silentLogger } from '../../electron/core/logger.ts';
+import type { NotificationRequest, Notifier } from '../../electron/core/notify/notifier.ts';
+import { MessageStore, type NewMessage } from '../../electron/core/store/message-store.ts';
+
+/** A connection that is never started: nothing listens on port 1. */
+function config(extra: { deviceId?: string; receipts?: boolean } = {}): Config {
+  return parseConfig({
+    ...(extra.deviceId === undefined ? {} : { deviceId: extra.deviceId }),
+    connections: [
+      {
+        id: 'plant',
+        url: 'mqtt://user:secret@127.0.0.1:1',
+        subscriptions: [{ topic: 'alerts/#', channel: 'Plant alarms' }],
+        ...(extra.receipts ? { receipts: { topic: 'receipts/{device}/{channel}' } } : {}),
+      },
+    ],
+  });
+}
+
+function stored(id: string, overrides: Partial<NewMessage['message']> = {}): NewMessage {
+  return {
+    message: { id, title: `title ${id}`, body: `body ${id}`, priority: 3, tags: [], click: undefined, sentAtMs: undefined, ...overrides },
+    origin: { connectionId: 'plant', channel: 'Plant alarms', topic: `alerts/${id}`, retained: false, receivedAtMs: 1_000 },
+  };
+}
+
+function expectError(outcome: CallOutcome, code: string): string {
+  if (outcome.ok) throw new Error(`expected a ${code} error, got ${JSON.stringify(outcome.value)}`);
+  expect(outcome.error.code).toBe(code);
+  return outcome.error.message;
+}
+
+function valueOf(outcome: CallOutcome): unknown {
+  if (!outcome.ok) throw new Error(`call failed: ${outcome.error.code}: ${outcome.error.message}`);
+  return outcome.value;
+}
+
+describe('ApiService on a hub that is not started', () => {
+  let dir: string;
+  let dataDir: string;
+  let hubs: Hub[];
+  let shown: NotificationRequest[];
+  const notifier: Notifier = { show: (request) => shown.push(request) };
+
+  const openHub = (cfg: Config = config({ deviceId: 'desk-1' })): Hub => {
+    const hub = new Hub({ config: cfg, dataDir, notifier, logger: silentLogger, now: () => 5_000, env: {} });
+    hubs.push(hub);
+    return hub;
+  };
+
+  /** Writes messages straight into the store before the hub opens it. */
+  const seed = (...messages: NewMessage[]): void => {
+    const store = MessageStore.open(dataDir);
+    try {
+      store.insertBatch(messages);
+    } finally {
+      store.close();
+    }
+  };
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pushdesk-api-'));
+    dataDir = join(dir, 'data');
+    hubs = [];
+    shown = [];
+  });
+
+  afterEach(async () => {
+    for (const hub of hubs) await hub.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers the unknown method __proto__ with unknown-method', async () => {
+    const api = new ApiService(openHub());
+    const message = expectError(await api.call('__proto__', {}), 'unknown-method');
+    expect(message).toBe('unknown method "__proto__"');
+  });
+
+  it.each(['constructor', 'toString', 'hasOwnProperty', 'stop', ''])('answers the unknown method %j with unknown-method', async (name) => {
+    const api = new ApiService(openHub());
+    expectError(await api.call(name, {}), 'unknown-method');
+  });
+
+  it('answers a method name that is not a string with unknown-method', async () => {
+    const api = new ApiService(openHub());
+    expectError(await api.call(42, {}), 'unknown-method');
+    expectError(await api.call(undefined, {}), 'unknown-method');
+  });
+
+  it('shortens a very long unknown method name in the error', async () => {
+    const api = new ApiService(openHub());
+    const message = expectError(await api.call('x'.repeat(10_000), {}), 'unknown-method');
+    expect(message.length).toBeLessThan(120);
+  });
+
+  it('answers invalid arguments with invalid-arguments naming the method and field', async () => {
+    const api = new ApiService(openHub());
+    const message = expectError(await api.call('listMessages', { limit: 0 }), 'invalid-arguments');
+    expect(message).toMatch(/^listMessages: limit: /);
+  });
+
+  it('names a missing required argument', async () => {
+    const api = new ApiService(openHub());
+    expect(expectError(await api.call('listMessages', {}), 'invalid-arguments')).toMatch(/^listMessages: limit: /);
+    expect(expectError(await api.call('markRead', undefined), 'invalid-arguments')).toMatch(/^markRead: seq: /);
+  });
+
+  it('names an argument of the wrong type', async () => {
+    const api = new ApiService(openHub());
+    expect(expectError(await api.call('markRead', { seq: '1' }), 'invalid-arguments')).toMatch(/^markRead: seq: /);
+    expect(expectError(await api.call('listMessages', { limit: 10, beforeSeq: -3 }), 'invalid-arguments')).toMatch(
+      /^listMessages: beforeSeq: /,
+    );
+  });
+
+  it('names unknown argument fields', async () => {
+    const api = new ApiService(openHub());
+    const message = expectError(await api.call('getStatus', { verbose: true }), 'invalid-arguments');
+    expect(message).toBe('getStatus: (top level): unknown field(s) "verbose"');
+  });
+
+  it('rejects arguments that are not an object', async () => {
+    const api = new ApiService(openHub());
+    expect(expectError(await api.call('listMessages', 'limit=10'), 'invalid-arguments')).toMatch(/^listMessages: \(top level\): /);
+  });
+
+  it('lists no messages from an empty store', async () => {
+    const api = new ApiService(openHub());
+    expect(valueOf(await api.call('listMessages', { limit: 50 }))).toEqual({ messages: [] });
+  });
+
+  it('lists stored messages newest first in the contract shape, paging with beforeSeq', async () => {
+    seed(stored('a'), stored('b', { click: 'https://example.com/b', tags: ['t'], priority: 5 }), stored('c'));
+    const api = new ApiService(openHub());
+    const first = methods.listMessages.result.parse(valueOf(await api.call('listMessages', { limit: 2 })));
+    expect(first.messages.map((m) => m.id)).toEqual(['c', 'b']);
+    expect(first.messages[1]).toEqual({
+      seq: expect.any(Number),
+      id: 'b',
+      connectionId: 'plant',
+      channel: 'Plant alarms',
+      topic: 'alerts/b',
+      title: 'title b',
+      body: 'body b',
+      priority: 5,
+      tags: ['t'],
+      click: 'https://example.com/b',
+      retained: false,
+      receivedAtMs: 1_000,
+      readAtMs: null,
+    });
+    expect(first.messages[0]?.click).toBeNull();
+    const next = methods.listMessages.result.parse(
+      valueOf(await api.call('listMessages', { limit: 2, beforeSeq: first.messages[1]?.seq })),
+    );
+    expect(next.messages.map((m) => m.id)).toEqual(['a']);
+  });
+
+  it('getStatus returns the device id and the one connection, stopped, without credentials', async () => {
+    const api = new ApiService(openHub());
+    const status = methods.getStatus.result.parse(valueOf(await api.call('getStatus', {})));
+    expect(status).toEqual({
+      deviceId: 'desk-1',
+      connections: [
+        {
+          id: 'plant',
+          url: 'mqtt://127.0.0.1:1',
+          state: 'stopped',
+          lastError: null,
+          connectedSinceMs: null,
+          reconnects: 0,
+          received: 0,
+          rejected: 0,
+        },
+      ],
+    });
+    expect(JSON.stringify(status)).not.toContain('secret');
+  });
+
+  it('getStatus accepts missing arguments', async () => {
+    const api = new ApiService(openHub());
+    expect(valueOf(await api.call('getStatus', undefined))).toMatchObject({ deviceId: 'desk-1' });
+  });
+
+  it('generates a device id when none is configured and keeps it across restarts', async () => {
+    const first = openHub(config());
+    const id = first.deviceId;
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    await first.stop();
+    hubs = hubs.filter((h) => h !== first);
+    const again = new ApiService(openHub(config()));
+    expect(valueOf(await again.call('getStatus', {}))).toMatchObject({ deviceId: id });
+  });
+
+  it('answers markRead of an unknown seq with failed, naming the method', async () => {
+    const api = new ApiService(openHub());
+    const message = expectError(await api.call('markRead', { seq: 99 }), 'failed');
+    expect(message).toBe('markRead: no message with seq 99');
+  });
+
+  it('marks a message read: not-configured without a receipt target, then already-read', async () => {
+    seed(stored('a'));
+    const hub = openHub();
+    const api = new ApiService(hub);
+    const updates: EventPayload<'messageUpdated'>[] = [];
+    const off = forwardHubEvents(hub, <E extends EventName>(name: E, payload: EventPayload<E>) => {
+      if (name === 'messageUpdated') updates.push(payload as EventPayload<'messageUpdated'>);
+    });
+    const [listed] = methods.listMessages.result.parse(valueOf(await api.call('listMessages', { limit: 1 }))).messages;
+    const seq = listed?.seq ?? -1;
+
+    const first = methods.markRead.result.parse(valueOf(await api.call('markRead', { seq })));
+    expect(first.receipt).toBe('not-configured');
+    expect(first.message.readAtMs).toBe(5_000);
+
+    const second = methods.markRead.result.parse(valueOf(await api.call('markRead', { seq })));
+    expect(second.receipt).toBe('already-read');
+    expect(second.message.readAtMs).toBe(5_000);
+
+    expect(updates).toHaveLength(1);
+    expect(updates[0]?.message.seq).toBe(seq);
+    off();
+    expect(shown).toEqual([]);
+  });
+
+  it('answers pending when a receipt cannot be published because the connection is not started', async () => {
+    seed(stored('a'));
+    const hub = openHub(config({ deviceId: 'desk-1', receipts: true }));
+    const api = new ApiService(hub);
+    const [listed] = hub.listMessages({ limit: 1 });
+    const result = methods.markRead.result.parse(valueOf(await api.call('markRead', { seq: listed?.seq ?? -1 })));
+    expect(result.receipt).toBe('pending');
+    expect(result.message.readAtMs).toBe(5_000);
+  });
+});
