@@ -69,7 +69,8 @@ export class ApiService {
   /** Validates and runs one call. */
   async call(method: unknown, rawArgs: unknown): Promise<CallOutcome> {
     if (!isMethodName(method)) {
-      return { ok: false, error: { code: 'unknown-method', message: `unknown method ${JSON.stringify(String(method)).slice(0, 80)}` } };
+      const shown = typeof method === 'string' ? JSON.stringify(method).slice(0, 80) : `of type ${typeof method}`;
+      return { ok: false, error: { code: 'unknown-method', message: `unknown method ${shown}` } };
     }
     const parsed = methods[method].args.safeParse(rawArgs ?? {});
     if (!parsed.success) {

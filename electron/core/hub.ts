@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Config, MqttConnectionConfig } from './config/config-schema.ts';
 import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
@@ -35,6 +35,15 @@ export interface HubOptions {
 /** How a read receipt fared when a message was marked read. */
 export type ReceiptOutcome = 'sent' | 'pending' | 'not-configured' | 'already-read';
 
+/**
+ * The client id a connection uses unless the configuration sets one: `pd-` and 20 hex digits of a
+ * hash of device and connection id. Stable per installation and connection, unique across devices,
+ * and 23 characters, the length every MQTT 3.1.1 broker must accept.
+ */
+export function defaultClientId(deviceId: string, connectionId: string): string {
+  return `pd-${createHash('sha256').update(`${deviceId}\u0000${connectionId}`).digest('hex').slice(0, 20)}`;
+}
+
 /** How long markRead waits for the broker's PUBACK before answering "pending", in ms. */
 const RECEIPT_WAIT_MS = 2000;
 
@@ -61,8 +70,15 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#uiBatchMs = options.uiBatchMs ?? 50;
+    // Passwords first: a missing file or variable must fail before anything is opened.
+    const passwords = new Map(options.config.connections.map((c) => [c.id, resolvePassword(c, options.env)]));
     this.#store = MessageStore.open(options.dataDir);
-    this.deviceId = options.config.deviceId ?? this.#storedDeviceId();
+    try {
+      this.deviceId = options.config.deviceId ?? this.#storedDeviceId();
+    } catch (error) {
+      this.#store.close();
+      throw error;
+    }
     this.#batcher = new WriteBatcher({
       store: this.#store,
       onCommitted: (added) => this.#onCommitted(added),
@@ -72,13 +88,16 @@ export class Hub extends TypedEmitter<HubEvents> {
     const sink: MessageSink = { accept: (message) => this.#accept(message) };
     for (const connection of options.config.connections) {
       this.#connections.set(connection.id, connection);
+      const clientId = connection.clientId ?? defaultClientId(this.deviceId, connection.id);
+      const sessionKey = `mqtt_session_subscriptions:${connection.id}:${clientId}`;
       const source = new MqttSource({
         config: connection,
-        clientId: connection.clientId ?? `pushdesk-${this.deviceId.slice(0, 8)}-${connection.id}`,
-        password: resolvePassword(connection, options.env),
+        clientId,
+        password: passwords.get(connection.id),
         sink,
         logger: this.#logger,
         now: this.#now,
+        session: { load: () => this.#store.getMeta(sessionKey), save: (value) => this.#store.setMeta(sessionKey, value) },
       });
       source.on('status', (status) => this.emit('connectionChanged', status));
       this.#sources.set(connection.id, source);
@@ -142,6 +161,12 @@ export class Hub extends TypedEmitter<HubEvents> {
     });
     const outcome = await Promise.race([sent, timeout]);
     clearTimeout(timer);
+    if (outcome === 'pending') {
+      this.#logger.warn('read receipt not yet acknowledged by the broker; mqtt.js keeps it queued while the hub runs', {
+        connection: connection.id,
+        messageId: message.id,
+      });
+    }
     return { message, receipt: outcome };
   }
 
@@ -163,6 +188,8 @@ export class Hub extends TypedEmitter<HubEvents> {
 
   #accept(incoming: IncomingPublish): boolean {
     const connection = this.#connections.get(incoming.connectionId);
+    // An empty payload clears a retained message: nothing to show, and not malformed.
+    if (incoming.payload.length === 0) return true;
     let decoded;
     try {
       decoded = decodePayload(incoming.payload, incoming.channel, connection?.maxPayloadBytes);

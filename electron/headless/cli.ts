@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from '../core/config/load-config.ts';
 import { createJsonLogger } from '../core/logger.ts';
@@ -43,13 +44,17 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`--port: "${values.port}" is not a port number (0 to 65535)\n`);
     return 2;
   }
+  // npm runs scripts in the project folder; relative paths mean the folder the user typed them in.
+  const base = process.env.INIT_CWD ?? process.cwd();
+  const configPath = resolve(base, values.config);
+  const dataDir = resolve(base, values['data-dir']);
   const logger = createJsonLogger();
   let app;
   try {
-    const config = loadConfigFile(values.config);
+    const config = loadConfigFile(configPath);
     app = await startHeadless({
       config,
-      dataDir: values['data-dir'],
+      dataDir,
       notifier: createNodeNotifier({ appName: 'Pushdesk', logger }),
       logger,
       port,

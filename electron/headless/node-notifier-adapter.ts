@@ -1,5 +1,6 @@
 import notifier from 'node-notifier';
 import type { Logger } from '../core/logger.ts';
+import { escapeBodyMarkup } from '../core/notify/notification-text.ts';
 import type { NotificationRequest, Notifier } from '../core/notify/notifier.ts';
 
 /**
@@ -10,7 +11,7 @@ import type { NotificationRequest, Notifier } from '../core/notify/notifier.ts';
  * an option (node-notifier passes no `--`), so such text gets an invisible word joiner in front.
  */
 export function plainTextArgument(text: string, escapeMarkup: boolean): string {
-  const escaped = escapeMarkup ? text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;') : text;
+  const escaped = escapeMarkup ? escapeBodyMarkup(text) : text;
   return escaped.startsWith('-') ? `\u2060${escaped}` : escaped;
 }
 

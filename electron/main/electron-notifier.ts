@@ -1,9 +1,11 @@
 import { Notification } from 'electron';
 import type { Logger } from '../core/logger.ts';
+import { escapeBodyMarkup } from '../core/notify/notification-text.ts';
 import type { NotificationRequest, Notifier } from '../core/notify/notifier.ts';
 
 /**
- * The desktop shell's Notifier: Electron's Notification. A click opens the window on the message.
+ * The desktop shell's Notifier: Electron's Notification. A click brings the window up (opening the
+ * message itself comes with the notification rules).
  */
 export function createElectronNotifier(options: { logger: Logger; onClick: (seq: number) => void }): Notifier {
   return {
@@ -11,7 +13,8 @@ export function createElectronNotifier(options: { logger: Logger; onClick: (seq:
       if (!Notification.isSupported()) return;
       const notification = new Notification({
         title: request.title,
-        body: request.body,
+        // libnotify on Linux reads markup in the body; elsewhere the body is plain text already.
+        body: process.platform === 'linux' ? escapeBodyMarkup(request.body) : request.body,
         urgency: request.urgency,
         timeoutType: request.urgency === 'critical' ? 'never' : 'default',
       });

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, shell, Tray } from 'electron';
+import { isOpenableLink } from '../api/links.ts';
 import { ApiService } from '../core/api-service.ts';
 import { loadConfigFile } from '../core/config/load-config.ts';
 import { Hub } from '../core/hub.ts';
@@ -65,7 +66,11 @@ function showWindow(): void {
 }
 
 app.on('web-contents-created', (_event, contents) => {
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  // No window ever opens inside the app; an http(s) link a message carries opens in the browser.
+  contents.setWindowOpenHandler(({ url }) => {
+    if (isOpenableLink(url)) void shell.openExternal(url);
+    return { action: 'deny' };
+  });
   contents.on('will-navigate', (event) => event.preventDefault());
 });
 
@@ -78,20 +83,18 @@ app.on('window-all-closed', () => {
 });
 
 void app.whenReady().then(async () => {
-  let config;
   try {
-    config = loadConfigFile(configPath());
+    hub = new Hub({
+      config: loadConfigFile(configPath()),
+      dataDir: app.getPath('userData'),
+      notifier: createElectronNotifier({ logger, onClick: () => showWindow() }),
+      logger,
+    });
   } catch (error) {
     dialog.showErrorBox('Pushdesk cannot start', (error as Error).message);
     app.exit(2);
     return;
   }
-  hub = new Hub({
-    config,
-    dataDir: app.getPath('userData'),
-    notifier: createElectronNotifier({ logger, onClick: () => showWindow() }),
-    logger,
-  });
   bindIpc({
     ipcMain,
     hub,

@@ -1,4 +1,5 @@
 import type { UiConnectionStatus, UiMessage } from '../../electron/api/contract.ts';
+import { isOpenableLink } from '../../electron/api/links.ts';
 import type { ApiClient } from './api-client.ts';
 import { useHubState } from './use-hub-state.ts';
 
@@ -31,6 +32,11 @@ function MessageRow({ message, onMarkRead }: { message: UiMessage; onMarkRead: (
       </div>
       {message.body !== '' && <p className="message-body">{message.body}</p>}
       {message.tags.length > 0 && <p className="message-tags">{message.tags.join(', ')}</p>}
+      {message.click !== null && isOpenableLink(message.click) && (
+        <a className="message-link" href={message.click} target="_blank" rel="noopener noreferrer">
+          Open link
+        </a>
+      )}
       {unread && (
         <button type="button" onClick={() => onMarkRead(message.seq)}>
           Mark read

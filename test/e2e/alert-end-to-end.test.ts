@@ -126,4 +126,20 @@ describe('one alert, end to end: mosquitto_pub -> SQLite -> D-Bus notification -
     db.close();
     expect(receiptsOut).toHaveLength(1);
   });
+
+  it('shows hostile markup as text in the browser and escaped in the notification', async () => {
+    const mosquittoPub = requireProgram('mosquitto_pub', 'mosquitto-clients');
+    const title = '<img src=x onerror="window.__pwned=1"> & <script>window.__pwned=2</script>';
+    const body = '<b>bold?</b> "quoted"\n<a href="javascript:alert(1)">second line</a>';
+    execFileSync(mosquittoPub, ['-p', String(broker.port), '-h', '127.0.0.1', '-q', '1', '-t', 'alerts/hostile', '-m', JSON.stringify({ id: 'hostile-1', title, message: body, priority: 3 })]);
+    const row = page.locator('[data-testid="message"]').filter({ hasText: 'bold?' });
+    await row.waitFor({ timeout: 5000 });
+    expect(await row.locator('.message-title').textContent()).toBe(title);
+    expect(await row.locator('.message-body').textContent()).toBe(body);
+    expect(await row.locator('img, script, b, a[href^="javascript"]').count()).toBe(0);
+    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    const notify = await desktop.waitForNotify(title);
+    expect(notify.body).toBe('&lt;b&gt;bold?&lt;/b&gt; "quoted"\n&lt;a href="javascript:alert(1)"&gt;second line&lt;/a&gt;');
+    expect(notify.urgency).toBe(1);
+  });
 });

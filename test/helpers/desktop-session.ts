@@ -13,30 +13,53 @@ export interface NotifyCall {
   readonly expireTimeoutMs: number;
 }
 
+/** A line that starts an argument at the top level of a call. */
+const TOP_LEVEL = /^ {3}(string "|uint32 |int32 |array \[)/;
+
+/** Reads the top-level arguments of one call: strings (which may span lines), numbers, arrays. */
+function topLevelArguments(lines: readonly string[]): (string | number | { array: true })[] {
+  const args: (string | number | { array: true })[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line.startsWith('   string "')) {
+      // dbus-monitor prints newlines inside a string as they are and does not escape quotes: the
+      // string ends at a line ending in a quote that is followed by another argument or the end.
+      let text = line.slice('   string "'.length);
+      while (!(text.endsWith('"') && (i + 1 >= lines.length || TOP_LEVEL.test(lines[i + 1] as string) || lines[i + 1] === ''))) {
+        i++;
+        if (i >= lines.length) break;
+        text += `\n${lines[i] as string}`;
+      }
+      args.push(text.endsWith('"') ? text.slice(0, -1) : text);
+    } else if (line.startsWith('   array [')) {
+      if (!line.trimEnd().endsWith(']')) while (i < lines.length && lines[i] !== '   ]') i++;
+      args.push({ array: true });
+    } else if (/^ {3}u?int32 /.test(line)) {
+      args.push(Number(/(-?\d+)\s*$/.exec(line)?.[1] ?? NaN));
+    }
+  }
+  return args;
+}
+
 /**
  * Parses dbus-monitor's text for Notify calls.
  *
- * Arguments are at three spaces of indent: app_name, replaces_id, app_icon, summary, body, actions,
- * hints, expire_timeout. dbus-monitor does not escape quotes, so a string runs to the last quote on
- * its line.
+ * Arguments: app_name, replaces_id, app_icon, summary, body, actions, hints, expire_timeout.
  */
 export function parseNotifyCalls(text: string): NotifyCall[] {
   const calls: NotifyCall[] = [];
-  const blocks = text.split(/\n(?=method call|signal|method return|error)/);
-  for (const block of blocks) {
+  for (const block of text.split(/\n(?=(?:method call|signal|method return|error) time=)/)) {
     if (!/member=Notify\b/.test(block.split('\n', 1)[0] ?? '')) continue;
-    const lines = block.split('\n').slice(1);
-    const top = lines.filter((l) => /^ {3}\S/.test(l));
-    const str = (line: string | undefined): string => /^ {3}string "(.*)"$/.exec(line ?? '')?.[1] ?? '';
-    const num = (line: string | undefined): number => Number(/(-?\d+)\s*$/.exec(line ?? '')?.[1] ?? NaN);
-    const urgencyLine = block.match(/string "urgency"\s*\n\s*variant\s+byte (\d+)/);
+    const args = topLevelArguments(block.split('\n').slice(1));
+    const urgencyLine = /string "urgency"\s*\n\s*variant\s+byte (\d+)/.exec(block);
+    const asString = (v: unknown): string => (typeof v === 'string' ? v : '');
     calls.push({
-      appName: str(top[0]),
-      replacesId: num(top[1]),
-      summary: str(top[3]),
-      body: str(top[4]),
+      appName: asString(args[0]),
+      replacesId: Number(args[1]),
+      summary: asString(args[3]),
+      body: asString(args[4]),
       urgency: urgencyLine ? Number(urgencyLine[1]) : undefined,
-      expireTimeoutMs: num(top.at(-1)),
+      expireTimeoutMs: Number(args[7]),
     });
   }
   return calls;

@@ -79,6 +79,11 @@ describe('ApiService on a hub that is not started', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('answers a method name that cannot be turned into a string with unknown-method, not an exception', async () => {
+    const api = new ApiService(openHub());
+    expect(expectError(await api.call(Object.create(null), {}), 'unknown-method')).toBe('unknown method of type object');
+  });
+
   it('answers the unknown method __proto__ with unknown-method', async () => {
     const api = new ApiService(openHub());
     const message = expectError(await api.call('__proto__', {}), 'unknown-method');

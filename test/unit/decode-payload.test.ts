@@ -313,3 +313,20 @@ describe('cleanText', () => {
     expect(cleanText('tab\there\nnext line ü')).toBe('tab\there\nnext line ü');
   });
 });
+
+describe('decodePayload: values that would break storage or disguise text', () => {
+  it('rejects a time too large for a JavaScript date, naming the field', () => {
+    expect(() => decodePayload(Buffer.from('{"title":"t","time":9007199254741}'), 'C')).toThrow(/field "time" must be epoch seconds/);
+  });
+
+  it('accepts the largest representable time', () => {
+    expect(decodePayload(Buffer.from('{"title":"t","time":8640000000000}'), 'C').sentAtMs).toBe(8.64e15);
+  });
+
+  it('strips C1 control characters and bidi overrides but keeps right-to-left text', () => {
+    expect(cleanText('a\u0085b\u009bc')).toBe('abc');
+    expect(cleanText('invoice\u202Efdp.exe')).toBe('invoicefdp.exe');
+    expect(cleanText('\u2066x\u2069')).toBe('x');
+    expect(cleanText('שלום مرحبا')).toBe('שלום مرحبا');
+  });
+});

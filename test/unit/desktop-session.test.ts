@@ -111,3 +111,37 @@ describe('parseNotifyCalls', () => {
     expect(call?.summary).toBe('Boiler pressure');
   });
 });
+
+describe('parseNotifyCalls with text that spans lines', () => {
+  it('reads a body with newlines, quotes and lines that look like headers or arguments', () => {
+    const text = [
+      'method call time=1.0 sender=:1.9 -> destination=:1.3 serial=8 path=/org/freedesktop/Notifications; interface=org.freedesktop.Notifications; member=Notify',
+      '   string "Pushdesk"',
+      '   uint32 0',
+      '   string ""',
+      '   string "Sum "q""',
+      '   string "line one',
+      '   indented two',
+      'signal three"',
+      '   array [',
+      '   ]',
+      '   array [',
+      '      dict entry(',
+      '         string "urgency"',
+      '         variant             byte 2',
+      '      )',
+      '   ]',
+      '   int32 0',
+      '',
+    ].join('\n');
+    const [call] = parseNotifyCalls(text);
+    expect(call).toEqual({
+      appName: 'Pushdesk',
+      replacesId: 0,
+      summary: 'Sum "q"',
+      body: 'line one\n   indented two\nsignal three',
+      urgency: 2,
+      expireTimeoutMs: 0,
+    });
+  });
+});

@@ -84,3 +84,9 @@ describe('receiptTopic', () => {
     expect(receiptTopic('r/{channel}', { device: 'd', channel: 'Plant alarms é', connection: 'n' })).toBe('r/Plant alarms é');
   });
 });
+
+describe('receiptTopic in one pass', () => {
+  it('does not expand a placeholder that a channel name contains', () => {
+    expect(receiptTopic('receipts/{channel}', { device: 'd', channel: '{connection}', connection: 'plant' })).toBe('receipts/{connection}');
+  });
+});

@@ -2,13 +2,16 @@ import { z } from 'zod';
 
 const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
 
+/** An MQTT QoS level. */
+const qosSchema = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' });
+
 /**
  * One MQTT subscription: a topic filter, its QoS and the channel its messages belong to.
  */
 export const subscriptionSchema = z
   .object({
     topic: z.string().min(1, 'must be a non-empty MQTT topic filter'),
-    qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+    qos: qosSchema.default(1),
     channel: z.string().min(1, 'must name the channel').max(100),
   })
   .strict();
@@ -21,7 +24,7 @@ export const subscriptionSchema = z
 export const receiptTargetSchema = z
   .object({
     topic: z.string().min(1).refine((t) => !/[#+]/.test(t), 'must not contain the wildcards + or #'),
-    qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).default(1),
+    qos: qosSchema.default(1),
   })
   .strict();
 

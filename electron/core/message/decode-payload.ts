@@ -14,11 +14,18 @@ export class PayloadError extends Error {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Control characters other than tab and newline; NUL in particular breaks notification back ends. */
+/**
+ * C0 and C1 control characters other than tab and newline (NUL in particular breaks notification back
+ * ends), and the bidirectional embeddings, overrides and isolates that can disguise text ("Trojan
+ * Source"). Right-to-left text itself is unaffected.
+ */
 // eslint-disable-next-line no-control-regex
-const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
-/** Removes control characters and the byte-order mark, normalises line breaks. */
+/** Largest `time` accepted, in epoch seconds: the last second JavaScript dates can represent. */
+const MAX_TIME_SEC = 8_640_000_000_000;
+
+/** Removes control characters, bidi overrides and the byte-order mark, normalises line breaks. */
 export function cleanText(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(/^\ufeff/, '').replace(CONTROL_CHARS, '');
 }
@@ -44,7 +51,7 @@ const jsonMessageSchema = z.object({
       }
     }, 'must be an http:// or https:// URL')
     .optional(),
-  time: z.number().int().nonnegative().optional(),
+  time: z.number().int().nonnegative().max(MAX_TIME_SEC, 'must be epoch seconds').optional(),
 });
 
 /**

@@ -48,8 +48,6 @@ export function buildReceipt(
  */
 export function receiptTopic(template: string, values: { device: string; channel: string; connection: string }): string {
   const safe = (value: string): string => value.replace(/[/+#]/g, '_').replaceAll('\u0000', '_');
-  return template
-    .replaceAll('{device}', safe(values.device))
-    .replaceAll('{channel}', safe(values.channel))
-    .replaceAll('{connection}', safe(values.connection));
+  // One pass, so a value that contains "{connection}" is not expanded again.
+  return template.replace(/\{(device|channel|connection)\}/g, (_match, name: keyof typeof values) => safe(values[name]));
 }

@@ -26,6 +26,15 @@ export interface MessageSink {
   accept(message: IncomingPublish): boolean;
 }
 
+/**
+ * Remembers which subscriptions the broker holds in this client's persistent session, so a restart
+ * with a changed configuration subscribes to what was added and unsubscribes what was removed.
+ */
+export interface SessionState {
+  load(): string | undefined;
+  save(value: string): void;
+}
+
 /** Events of an MqttSource. */
 export interface MqttSourceEvents {
   status: [ConnectionStatus];
@@ -68,6 +77,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
   readonly #sink: MessageSink;
   readonly #logger: Logger;
   readonly #now: () => number;
+  readonly #session: SessionState | undefined;
   #client: MqttClient | undefined;
   #state: ConnectionState = 'stopped';
   #lastError: string | undefined;
@@ -83,6 +93,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     sink: MessageSink;
     logger: Logger;
     now?: () => number;
+    session?: SessionState;
   }) {
     super();
     this.#config = options.config;
@@ -91,6 +102,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     this.#sink = options.sink;
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
+    this.#session = options.session;
   }
 
   /** The connection's id from the configuration. */
@@ -133,7 +145,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
       this.#connectedSinceMs = this.#now();
       this.#lastError = undefined;
       this.#setState('connected');
-      if (!connack.sessionPresent) this.#subscribe(client);
+      this.#subscribe(client, connack.sessionPresent);
     });
     client.on('reconnect', () => {
       this.#reconnects++;
@@ -170,23 +182,46 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     this.#setState('stopped');
   }
 
-  #subscribe(client: MqttClient): void {
-    const map: Record<string, { qos: 0 | 1 | 2 }> = {};
-    for (const sub of this.#config.subscriptions) map[sub.topic] = { qos: sub.qos };
-    client.subscribe(map, (error, granted) => {
+  /**
+   * Brings the broker's subscriptions in line with the configuration.
+   *
+   * Without a session everything is subscribed. With one, only filters added or whose QoS changed
+   * since the last connection are subscribed (subscribing again would make the broker resend every
+   * retained message), and filters no longer configured are unsubscribed.
+   */
+  #subscribe(client: MqttClient, sessionPresent: boolean): void {
+    const wanted: Record<string, 0 | 1 | 2> = {};
+    for (const sub of this.#config.subscriptions) wanted[sub.topic] = sub.qos;
+    let held: Record<string, number>;
+    try {
+      held = sessionPresent ? (JSON.parse(this.#session?.load() ?? 'null') as Record<string, number> | null) ?? {} : {};
+    } catch {
+      held = {};
+    }
+    const toSubscribe: Record<string, { qos: 0 | 1 | 2 }> = {};
+    for (const [topic, qos] of Object.entries(wanted)) if (held[topic] !== qos) toSubscribe[topic] = { qos };
+    const toUnsubscribe = Object.keys(held).filter((topic) => !(topic in wanted));
+    if (toUnsubscribe.length > 0) client.unsubscribe(toUnsubscribe);
+    if (Object.keys(toSubscribe).length === 0) {
+      this.#session?.save(JSON.stringify(wanted));
+      return;
+    }
+    client.subscribe(toSubscribe, (error, granted) => {
       if (error) {
         this.#lastError = `subscribing failed: ${error.message}`;
         this.#logger.error('subscribe failed', { connection: this.#config.id, error: error.message });
         this.emit('status', this.status());
         return;
       }
-      for (const g of granted ?? []) {
-        if (g.qos === 128) {
-          this.#lastError = `the broker refused the subscription to "${g.topic}"`;
-          this.#logger.warn('subscription refused', { connection: this.#config.id, topic: g.topic });
-          this.emit('status', this.status());
-        }
+      const refused = (granted ?? []).filter((g) => g.qos === 128);
+      for (const g of refused) {
+        this.#lastError = `the broker refused the subscription to "${g.topic}"`;
+        this.#logger.warn('subscription refused', { connection: this.#config.id, topic: g.topic });
+        this.emit('status', this.status());
       }
+      const heldNow: Record<string, number> = { ...wanted };
+      for (const g of refused) delete heldNow[g.topic];
+      this.#session?.save(JSON.stringify(heldNow));
     });
   }
 

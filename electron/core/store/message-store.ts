@@ -91,14 +91,21 @@ export class MessageStore {
 
   /**
    * Opens (creating if needed) the store in `dataDir` and migrates it to the current schema.
+   *
+   * A new data directory is made readable by its owner only (0700).
    */
   static open(dataDir: string): MessageStore {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const path = join(dataDir, DATABASE_FILE);
     const db = new DatabaseSync(path);
-    db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
-    migrate(db);
-    return new MessageStore(path, db);
+    try {
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+      migrate(db);
+      return new MessageStore(path, db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
   }
 
   /**
