@@ -137,7 +137,7 @@ describe('one alert, end to end: mosquitto_pub -> SQLite -> D-Bus notification -
     expect(await row.locator('.message-title').textContent()).toBe(title);
     expect(await row.locator('.message-body').textContent()).toBe(body);
     expect(await row.locator('img, script, b, a[href^="javascript"]').count()).toBe(0);
-    expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { __pwned?: number }).__pwned)).toBeUndefined();
     const notify = await desktop.waitForNotify(title);
     expect(notify.body).toBe('&lt;b&gt;bold?&lt;/b&gt; "quoted"\n&lt;a href="javascript:alert(1)"&gt;second line&lt;/a&gt;');
     expect(notify.urgency).toBe(1);
