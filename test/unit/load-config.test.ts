@@ -259,3 +259,22 @@ describe('resolvePassword (inline and environment)', () => {
     expect(resolvePassword(onlyConnection(), { MQTT_PASS: 'ignored' })).toBeUndefined();
   });
 });
+
+describe('loadConfigFile and relative password files', () => {
+  it('reads a relative passwordFile from the configuration file’s folder, wherever the process runs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pushdesk-relpw-'));
+    try {
+      writeFileSync(join(dir, 'secret.txt'), 's3cret\n');
+      writeFileSync(
+        join(dir, 'config.json'),
+        JSON.stringify({ connections: [{ id: 'c', url: 'mqtt://h', passwordFile: 'secret.txt', subscriptions: [{ topic: 't', channel: 'T' }] }] }),
+      );
+      const config = loadConfigFile(join(dir, 'config.json'));
+      const connection = config.connections[0];
+      expect(connection?.passwordFile).toBe(join(dir, 'secret.txt'));
+      expect(resolvePassword(connection as NonNullable<typeof connection>, {})).toBe('s3cret');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

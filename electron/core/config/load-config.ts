@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { configSchema, type Config, type MqttConnectionConfig } from './config-schema.ts';
 
@@ -49,6 +50,8 @@ export function parseConfig(value: unknown, source = 'configuration'): Config {
 /**
  * Reads and validates a JSON configuration file.
  *
+ * A relative `passwordFile` is taken relative to the configuration file's folder.
+ *
  * @throws ConfigError when the file is missing, is not JSON, or does not match the schema.
  */
 export function loadConfigFile(path: string): Config {
@@ -64,7 +67,13 @@ export function loadConfigFile(path: string): Config {
   } catch (error) {
     throw new ConfigError(path, [`not valid JSON: ${(error as Error).message}`]);
   }
-  return parseConfig(value, path);
+  const config = parseConfig(value, path);
+  return {
+    ...config,
+    connections: config.connections.map((c) =>
+      c.passwordFile === undefined ? c : { ...c, passwordFile: resolve(dirname(path), c.passwordFile) },
+    ),
+  };
 }
 
 /**
