@@ -29,7 +29,8 @@ export type UiMessage = z.infer<typeof messageSchema>;
 export const connectionStatusSchema = z.object({
   id: z.string(),
   url: z.string(),
-  state: z.enum(['connecting', 'connected', 'reconnecting', 'stopped']),
+  state: z.enum(['connecting', 'connected', 'reconnecting', 'offline', 'suspended', 'stopped']),
+  stateReason: z.string(),
   lastError: z.string().nullable(),
   connectedSinceMs: z.number().nullable(),
   reconnects: z.number().int(),

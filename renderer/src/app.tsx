@@ -7,7 +7,7 @@ const PRIORITY_NAMES = ['', 'min', 'low', 'default', 'high', 'urgent'];
 
 function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
   return (
-    <li className={`connection connection-${connection.state}`} title={connection.lastError ?? connection.url}>
+    <li className={`connection connection-${connection.state}`} title={`${connection.url}: ${connection.stateReason}`}>
       <span className="connection-id">{connection.id}</span> <span className="connection-state">{connection.state}</span>
       {connection.lastError && <span className="connection-error">: {connection.lastError}</span>}
     </li>

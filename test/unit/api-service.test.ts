@@ -180,6 +180,7 @@ describe('ApiService on a hub that is not started', () => {
           id: 'plant',
           url: 'mqtt://127.0.0.1:1',
           state: 'stopped',
+          stateReason: 'not started',
           lastError: null,
           connectedSinceMs: null,
           reconnects: 0,

@@ -1,5 +1,5 @@
-/** The states a connection moves through. Issue-level detail (offline, suspended) comes with the heartbeat work. */
-export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'stopped';
+/** The states a connection moves through; see ConnectionLifecycle. */
+export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'suspended' | 'stopped';
 
 /**
  * What the UI and diagnostics show about one connection.
@@ -10,6 +10,8 @@ export interface ConnectionStatus {
   readonly id: string;
   readonly url: string;
   readonly state: ConnectionState;
+  /** Why it is in that state, in plain words ("no network: waiting for it to come back"). */
+  readonly stateReason: string;
   /** Plain words for the most recent failure, if any since the last successful connect. */
   readonly lastError: string | undefined;
   readonly connectedSinceMs: number | undefined;

@@ -2,7 +2,9 @@ import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 
 import type { MqttConnectionConfig, SubscriptionConfig } from '../config/config-schema.ts';
 import type { Logger } from '../logger.ts';
 import { TypedEmitter } from '../typed-emitter.ts';
-import { displayUrl, type ConnectionState, type ConnectionStatus } from './connection-status.ts';
+import type { Backoff } from './backoff.ts';
+import { ConnectionLifecycle, type Timers } from './connection-lifecycle.ts';
+import { displayUrl, type ConnectionStatus } from './connection-status.ts';
 import { topicMatches } from './topic-filter.ts';
 
 /** A PUBLISH received from the broker, with the channel its subscription maps to. */
@@ -78,11 +80,9 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #session: SessionState | undefined;
+  readonly #lifecycle: ConnectionLifecycle;
   #client: MqttClient | undefined;
-  #state: ConnectionState = 'stopped';
   #lastError: string | undefined;
-  #connectedSinceMs: number | undefined;
-  #reconnects = 0;
   #received = 0;
   #rejected = 0;
 
@@ -94,6 +94,8 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     logger: Logger;
     now?: () => number;
     session?: SessionState;
+    timers?: Timers;
+    backoff?: Backoff;
   }) {
     super();
     this.#config = options.config;
@@ -103,6 +105,28 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#session = options.session;
+    this.#lifecycle = new ConnectionLifecycle({
+      link: { open: () => this.#open(), drop: () => this.#client?.stream.destroy() },
+      now: this.#now,
+      ...(options.timers ? { timers: options.timers } : {}),
+      ...(options.backoff ? { backoff: options.backoff } : {}),
+    });
+    this.#lifecycle.on('change', () => this.emit('status', this.status()));
+  }
+
+  /** The system's network went away or came back: no retries while offline, reconnect at once after. */
+  setOnline(online: boolean): void {
+    this.#lifecycle.setOnline(online);
+  }
+
+  /** The system is going to sleep. */
+  suspend(): void {
+    this.#lifecycle.suspend();
+  }
+
+  /** The system woke up: reconnect at once. */
+  resume(): void {
+    this.#lifecycle.resume();
   }
 
   /** The connection's id from the configuration. */
@@ -115,10 +139,11 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     return {
       id: this.#config.id,
       url: displayUrl(this.#config.url),
-      state: this.#state,
+      state: this.#lifecycle.state,
+      stateReason: this.#lifecycle.reason,
       lastError: this.#lastError,
-      connectedSinceMs: this.#connectedSinceMs,
-      reconnects: this.#reconnects,
+      connectedSinceMs: this.#lifecycle.connectedSinceMs,
+      reconnects: this.#lifecycle.reconnects,
       received: this.#received,
       rejected: this.#rejected,
     };
@@ -126,35 +151,40 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
 
   /** Connects and keeps reconnecting until `stop`. */
   start(): void {
-    if (this.#client) return;
+    this.#lifecycle.start();
+  }
+
+  /**
+   * Opens the link: the first time by creating the mqtt.js client, afterwards by reconnecting it with
+   * its own message stores, so QoS 1 receipts queued while the link was down are not forgotten
+   * (a bare `reconnect()` would replace them with empty stores).
+   */
+  #open(): void {
+    const existing = this.#client;
+    if (existing) {
+      existing.reconnect({ incomingStore: existing.incomingStore, outgoingStore: existing.outgoingStore });
+      return;
+    }
     const options: IClientOptions = {
       clientId: this.#clientId,
       clean: false,
       keepalive: this.#config.keepaliveSec,
-      reconnectPeriod: 1000,
+      // Reconnects are driven by ConnectionLifecycle (full-jitter backoff, offline and sleep aware).
+      reconnectPeriod: 0,
       connectTimeout: 10_000,
-      resubscribe: false, // we subscribe on every connect without a session, see the connect handler
+      resubscribe: false, // see #subscribe
       ...(this.#config.username === undefined ? {} : { username: this.#config.username }),
       ...(this.#password === undefined ? {} : { password: this.#password }),
     };
-    this.#setState('connecting');
     const client = mqtt.connect(this.#config.url, options);
     this.#client = client;
     client.handleMessage = (packet, done) => this.#handle(client, packet, done);
     client.on('connect', (connack) => {
-      this.#connectedSinceMs = this.#now();
       this.#lastError = undefined;
-      this.#setState('connected');
+      this.#lifecycle.connected();
       this.#subscribe(client, connack.sessionPresent);
     });
-    client.on('reconnect', () => {
-      this.#reconnects++;
-      this.#setState('reconnecting');
-    });
-    client.on('close', () => {
-      this.#connectedSinceMs = undefined;
-      if (this.#state === 'connected') this.#setState('reconnecting');
-    });
+    client.on('close', () => this.#lifecycle.lost(this.#lastError ?? 'the connection closed'));
     client.on('error', (error) => {
       this.#lastError = describeMqttError(error as Error & { code?: string | number });
       this.#logger.warn('mqtt connection error', { connection: this.#config.id, error: this.#lastError });
@@ -174,12 +204,11 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
 
   /** Disconnects and stops reconnecting. */
   async stop(): Promise<void> {
+    this.#lifecycle.stop();
     const client = this.#client;
     if (!client) return;
     this.#client = undefined;
     await client.endAsync();
-    this.#connectedSinceMs = undefined;
-    this.#setState('stopped');
   }
 
   /**
@@ -262,8 +291,4 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     done();
   }
 
-  #setState(state: ConnectionState): void {
-    this.#state = state;
-    this.emit('status', this.status());
-  }
 }
