@@ -36,6 +36,7 @@ export const connectionStatusSchema = z.object({
   reconnects: z.number().int(),
   received: z.number().int(),
   rejected: z.number().int(),
+  warning: z.string().nullable(),
 });
 export type UiConnectionStatus = z.infer<typeof connectionStatusSchema>;
 
@@ -67,6 +68,7 @@ export const methods = {
 export const events = {
   messagesAdded: z.object({ messages: z.array(messageSchema) }),
   messageUpdated: z.object({ message: messageSchema }),
+  messagesRemoved: z.object({ seqs: z.array(z.number().int().positive()) }),
   connectionChanged: z.object({ connection: connectionStatusSchema }),
 } as const;
 

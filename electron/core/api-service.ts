@@ -36,7 +36,7 @@ export function toUiMessage(m: StoredMessage): UiMessage {
 
 /** Converts a connection status to the contract's shape. */
 export function toUiStatus(s: ConnectionStatus): UiConnectionStatus {
-  return { ...s, lastError: s.lastError ?? null, connectedSinceMs: s.connectedSinceMs ?? null };
+  return { ...s, lastError: s.lastError ?? null, connectedSinceMs: s.connectedSinceMs ?? null, warning: s.warning ?? null };
 }
 
 /** The outcome of one call, ready to send back. */
@@ -98,6 +98,7 @@ export function forwardHubEvents(
   const offs = [
     hub.on('messagesAdded', (messages) => send('messagesAdded', { messages: messages.map(toUiMessage) })),
     hub.on('messageUpdated', (message) => send('messageUpdated', { message: toUiMessage(message) })),
+    hub.on('messagesRemoved', (seqs) => send('messagesRemoved', { seqs })),
     hub.on('connectionChanged', (status) => send('connectionChanged', { connection: toUiStatus(status) })),
   ];
   return () => offs.forEach((off) => off());

@@ -3,7 +3,7 @@ import type { Config, MqttConnectionConfig } from './config/config-schema.ts';
 import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
 import { decodePayload, PayloadError } from './message/decode-payload.ts';
-import type { StoredMessage } from './message/message.ts';
+import type { DecodedMessage, StoredMessage } from './message/message.ts';
 import { notificationFor, type Notifier } from './notify/notifier.ts';
 import { buildReceipt, receiptTopic } from './receipts/receipt.ts';
 import type { ConnectionStatus } from './sources/connection-status.ts';
@@ -17,6 +17,8 @@ export interface HubEvents {
   /** Newly stored messages, oldest first, at most one batch per `uiBatchMs`. */
   messagesAdded: [StoredMessage[]];
   messageUpdated: [StoredMessage];
+  /** Messages no longer shown: deleted, or replaced by a newer version (same sequence id). */
+  messagesRemoved: [number[]];
   connectionChanged: [ConnectionStatus];
 }
 
@@ -97,6 +99,7 @@ export class Hub extends TypedEmitter<HubEvents> {
         sink,
         logger: this.#logger,
         now: this.#now,
+        deviceId: this.deviceId,
         session: { load: () => this.#store.getMeta(sessionKey), save: (value) => this.#store.setMeta(sessionKey, value) },
       });
       source.on('status', (status) => this.emit('connectionChanged', status));
@@ -141,14 +144,24 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.emit('messageUpdated', message);
     const connection = this.#connections.get(message.connectionId);
     const source = this.#sources.get(message.connectionId);
-    if (!connection?.receipts || !source) return { message, receipt: 'not-configured' };
-    const topic = receiptTopic(connection.receipts.topic, {
-      device: this.deviceId,
-      channel: message.channel,
-      connection: connection.id,
-    });
+    // The sender's MQTT 5 response topic wins; otherwise the connection's receipt topic template.
+    const target = message.responseTopic
+      ? { topic: message.responseTopic, qos: connection?.receipts?.qos ?? 1 }
+      : connection?.receipts
+        ? {
+            topic: receiptTopic(connection.receipts.topic, {
+              device: this.deviceId,
+              channel: message.channel,
+              connection: message.connectionId,
+              topic: message.topic,
+            }),
+            qos: connection.receipts.qos,
+          }
+        : undefined;
+    if (!target || !source || !connection) return { message, receipt: 'not-configured' };
+    const topic = target.topic;
     const receipt = buildReceipt(message, 'read', this.deviceId, message.readAtMs ?? this.#now());
-    const sent = source.publish(topic, JSON.stringify(receipt), connection.receipts.qos).then(
+    const sent = source.publish(topic, JSON.stringify(receipt), target.qos, message.correlationData).then(
       () => 'sent' as const,
       (error: unknown) => {
         this.#logger.error('read receipt not sent', { connection: connection.id, topic, error: (error as Error).message });
@@ -190,7 +203,7 @@ export class Hub extends TypedEmitter<HubEvents> {
     const connection = this.#connections.get(incoming.connectionId);
     // An empty payload clears a retained message: nothing to show, and not malformed.
     if (incoming.payload.length === 0) return true;
-    let decoded;
+    let decoded: DecodedMessage;
     try {
       decoded = decodePayload(incoming.payload, incoming.channel, connection?.maxPayloadBytes);
     } catch (error) {
@@ -202,6 +215,12 @@ export class Hub extends TypedEmitter<HubEvents> {
       });
       return false;
     }
+    // A retained message is sent again on every new subscription: without an id of its own it gets one
+    // from its topic and content, so the copy is recognised and neither stored nor shown twice.
+    if (decoded.id === undefined && incoming.retain) {
+      const digest = createHash('sha256').update(incoming.topic).update('\u0000').update(incoming.payload).digest('hex');
+      decoded = { ...decoded, id: `retained-${digest.slice(0, 32)}` };
+    }
     const item = {
       message: decoded,
       origin: {
@@ -210,6 +229,8 @@ export class Hub extends TypedEmitter<HubEvents> {
         topic: incoming.topic,
         retained: incoming.retain,
         receivedAtMs: this.#now(),
+        responseTopic: incoming.responseTopic,
+        correlationData: incoming.correlationData,
       },
     };
     if (incoming.qos === 0) this.#batcher.enqueue(item);
@@ -227,6 +248,12 @@ export class Hub extends TypedEmitter<HubEvents> {
       }
     }
     for (const message of added) this.#uiPending.push(message);
+    const replaced = added.flatMap((m) => m.replacesSeqs ?? []);
+    if (replaced.length > 0) {
+      const gone = new Set(replaced);
+      this.#uiPending = this.#uiPending.filter((m) => !gone.has(m.seq));
+      this.emit('messagesRemoved', replaced);
+    }
     this.#uiTimer ??= setTimeout(() => this.#flushUi(), this.#uiBatchMs);
   }
 

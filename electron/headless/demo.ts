@@ -38,6 +38,7 @@ async function main(): Promise<void> {
         {
           id: 'demo',
           url: brokerUrl,
+          protocolVersion: 4, // aedes speaks MQTT 3.1.1 only
           subscriptions: [
             { topic: 'demo/alerts/#', qos: 1, channel: 'Alerts' },
             { topic: 'demo/tasks/#', qos: 1, channel: 'Tasks' },

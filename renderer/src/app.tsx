@@ -10,6 +10,12 @@ function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
     <li className={`connection connection-${connection.state}`} title={`${connection.url}: ${connection.stateReason}`}>
       <span className="connection-id">{connection.id}</span> <span className="connection-state">{connection.state}</span>
       {connection.lastError && <span className="connection-error">: {connection.lastError}</span>}
+      {connection.warning && (
+        <span className="connection-warning" role="note">
+          {' '}
+          ⚠ {connection.warning}
+        </span>
+      )}
     </li>
   );
 }

@@ -16,7 +16,7 @@ export interface HubState {
 type Action =
   | { type: 'reset'; messages: UiMessage[]; connections: UiConnectionStatus[] }
   | { type: 'older'; messages: UiMessage[] }
-  | { type: 'events'; added: UiMessage[]; updated: UiMessage[]; connections: UiConnectionStatus[] }
+  | { type: 'events'; added: UiMessage[]; updated: UiMessage[]; removed: number[]; connections: UiConnectionStatus[] }
   | { type: 'error'; message: string };
 
 function mergeNewestFirst(current: readonly UiMessage[], incoming: readonly UiMessage[]): UiMessage[] {
@@ -38,6 +38,10 @@ function reducer(state: HubState, action: Action): HubState {
         const known = new Set(messages.map((m) => m.seq));
         const updated = action.updated.filter((m) => known.has(m.seq));
         messages = mergeNewestFirst(messages, [...action.added, ...updated]);
+      }
+      if (action.removed.length > 0) {
+        const removed = new Set(action.removed);
+        messages = messages.filter((m) => !removed.has(m.seq));
       }
       let connections = state.connections;
       for (const c of action.connections) {
@@ -62,14 +66,16 @@ export function useHubState(api: ApiClient): [HubState, { loadOlder(): void; mar
   useEffect(() => {
     let added: UiMessage[] = [];
     let updated: UiMessage[] = [];
+    let removed: number[] = [];
     let connections: UiConnectionStatus[] = [];
     let frame: number | undefined;
     const schedule = (): void => {
       frame ??= requestAnimationFrame(() => {
         frame = undefined;
-        dispatch({ type: 'events', added, updated, connections });
+        dispatch({ type: 'events', added, updated, removed, connections });
         added = [];
         updated = [];
+        removed = [];
         connections = [];
       });
     };
@@ -87,6 +93,10 @@ export function useHubState(api: ApiClient): [HubState, { loadOlder(): void; mar
       }),
       api.on('messageUpdated', (p) => {
         updated.push(p.message);
+        schedule();
+      }),
+      api.on('messagesRemoved', (p) => {
+        removed.push(...p.seqs);
         schedule();
       }),
       api.on('connectionChanged', (p) => {
@@ -111,7 +121,7 @@ export function useHubState(api: ApiClient): [HubState, { loadOlder(): void; mar
     },
     markRead(seq: number): void {
       api.call('markRead', { seq }).then(
-        (result) => dispatch({ type: 'events', added: [], updated: [result.message], connections: [] }),
+        (result) => dispatch({ type: 'events', added: [], updated: [result.message], removed: [], connections: [] }),
         (error: Error) => dispatch({ type: 'error', message: error.message }),
       );
     },

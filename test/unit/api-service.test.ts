@@ -181,6 +181,7 @@ describe('ApiService on a hub that is not started', () => {
           url: 'mqtt://127.0.0.1:1',
           state: 'stopped',
           stateReason: 'not started',
+          warning: null,
           lastError: null,
           connectedSinceMs: null,
           reconnects: 0,

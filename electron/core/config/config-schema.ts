@@ -29,6 +29,44 @@ export const receiptTargetSchema = z
   .strict();
 
 /**
+ * TLS settings of a connection. Verification is on unless `rejectUnauthorized` is explicitly false,
+ * which the connection's status then shows as a warning.
+ */
+export const tlsSchema = z
+  .object({
+    caFile: z.string().min(1).optional(),
+    certFile: z.string().min(1).optional(),
+    keyFile: z.string().min(1).optional(),
+    keyPassphraseEnv: z.string().min(1).optional(),
+    rejectUnauthorized: z.boolean().default(true),
+    serverName: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((t) => (t.certFile === undefined) === (t.keyFile === undefined), {
+    message: 'give certFile and keyFile together (the client certificate and its private key)',
+    path: ['certFile'],
+  });
+
+/**
+ * Presence: a retained "online" message when connected and a retained "offline" last will, so a server
+ * sees which desktops are up. `topic` may use {device} and {connection}.
+ */
+export const presenceSchema = z
+  .object({
+    topic: z.string().min(1).refine((t) => !/[#+]/.test(t), 'must not contain the wildcards + or #'),
+    qos: qosSchema.default(1),
+  })
+  .strict();
+
+/** Reconnect backoff bounds: full jitter between 0 and min(capMs, baseMs x 2^attempt). */
+export const reconnectSchema = z
+  .object({
+    baseMs: z.number().int().min(10).max(60_000).default(1000),
+    capMs: z.number().int().min(100).max(3_600_000).default(60_000),
+  })
+  .strict();
+
+/**
  * One MQTT broker connection with its subscriptions.
  *
  * Credentials: `password` is accepted for simple setups, `passwordFile` and `passwordEnv` keep the
@@ -52,6 +90,11 @@ export const mqttConnectionSchema = z
     passwordFile: z.string().optional(),
     passwordEnv: z.string().optional(),
     clientId: z.string().min(1).max(128).optional(),
+    protocolVersion: z.union([z.literal(4), z.literal(5)], { error: 'must be 4 (MQTT 3.1.1) or 5 (MQTT 5)' }).default(5),
+    sessionExpirySec: z.number().int().min(0).max(4_294_967_295).default(7 * 24 * 3600),
+    tls: tlsSchema.optional(),
+    presence: presenceSchema.optional(),
+    reconnect: reconnectSchema.default({ baseMs: 1000, capMs: 60_000 }),
     keepaliveSec: z.number().int().min(0).max(65535).default(60),
     maxPayloadBytes: z.number().int().min(1).max(256 * 1024 * 1024).default(256 * 1024),
     subscriptions: z.array(subscriptionSchema).min(1, 'needs at least one subscription'),

@@ -50,7 +50,8 @@ export function parseConfig(value: unknown, source = 'configuration'): Config {
 /**
  * Reads and validates a JSON configuration file.
  *
- * A relative `passwordFile` is taken relative to the configuration file's folder.
+ * Relative file names (`passwordFile`, `tls.caFile`, `tls.certFile`, `tls.keyFile`) are taken relative to
+ * the configuration file's folder.
  *
  * @throws ConfigError when the file is missing, is not JSON, or does not match the schema.
  */
@@ -68,11 +69,23 @@ export function loadConfigFile(path: string): Config {
     throw new ConfigError(path, [`not valid JSON: ${(error as Error).message}`]);
   }
   const config = parseConfig(value, path);
+  const near = (file: string | undefined): string | undefined => (file === undefined ? undefined : resolve(dirname(path), file));
   return {
     ...config,
-    connections: config.connections.map((c) =>
-      c.passwordFile === undefined ? c : { ...c, passwordFile: resolve(dirname(path), c.passwordFile) },
-    ),
+    connections: config.connections.map((c) => ({
+      ...c,
+      ...(c.passwordFile === undefined ? {} : { passwordFile: near(c.passwordFile) }),
+      ...(c.tls === undefined
+        ? {}
+        : {
+            tls: {
+              ...c.tls,
+              ...(c.tls.caFile === undefined ? {} : { caFile: near(c.tls.caFile) }),
+              ...(c.tls.certFile === undefined ? {} : { certFile: near(c.tls.certFile) }),
+              ...(c.tls.keyFile === undefined ? {} : { keyFile: near(c.tls.keyFile) }),
+            },
+          }),
+    })),
   };
 }
 

@@ -17,6 +17,10 @@ export interface DecodedMessage {
   readonly click: string | undefined;
   /** Sender's time in epoch milliseconds, when the payload gave one. */
   readonly sentAtMs: number | undefined;
+  /** Messages sharing a sequence id are versions of one message: a newer one replaces the older. */
+  readonly sequenceId?: string | undefined;
+  /** Source-specific details kept as JSON (ntfy actions, attachment metadata, icon, expiry). */
+  readonly extra?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Where a message came from. */
@@ -26,6 +30,9 @@ export interface MessageOrigin {
   readonly topic: string;
   readonly retained: boolean;
   readonly receivedAtMs: number;
+  /** MQTT 5: where the sender asked replies (our receipts) to go, and the correlation data to echo. */
+  readonly responseTopic?: string | undefined;
+  readonly correlationData?: Uint8Array | undefined;
 }
 
 /** A message as kept in the store. */
@@ -34,4 +41,6 @@ export interface StoredMessage extends Omit<DecodedMessage, 'id'>, MessageOrigin
   readonly seq: number;
   readonly id: string;
   readonly readAtMs: number | undefined;
+  /** Seqs of older versions this message replaced (same sequence id); they are now deleted. */
+  readonly replacesSeqs?: readonly number[];
 }

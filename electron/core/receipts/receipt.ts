@@ -43,11 +43,16 @@ export function buildReceipt(
 /**
  * Fills a receipt topic template.
  *
- * {device}, {channel} and {connection} are replaced; characters that would change the topic's
- * structure (`/`, `+`, `#`) in the values become `_`.
+ * {device}, {channel} and {connection} are replaced with `/`, `+` and `#` in the values turned into `_`
+ * (they would change the topic's structure); {topic}, the message's own topic, keeps its levels.
  */
-export function receiptTopic(template: string, values: { device: string; channel: string; connection: string }): string {
+export function receiptTopic(
+  template: string,
+  values: { device: string; channel: string; connection: string; topic?: string },
+): string {
   const safe = (value: string): string => value.replace(/[/+#]/g, '_').replaceAll('\u0000', '_');
   // One pass, so a value that contains "{connection}" is not expanded again.
-  return template.replace(/\{(device|channel|connection)\}/g, (_match, name: keyof typeof values) => safe(values[name]));
+  return template.replace(/\{(device|channel|connection|topic)\}/g, (_match, name: keyof typeof values) =>
+    name === 'topic' ? (values.topic ?? '').replace(/[+#]/g, '_').replaceAll('\u0000', '_') : safe(values[name] ?? ''),
+  );
 }

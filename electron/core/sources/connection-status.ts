@@ -18,6 +18,8 @@ export interface ConnectionStatus {
   readonly reconnects: number;
   readonly received: number;
   readonly rejected: number;
+  /** A standing warning about this connection's safety (TLS verification off), if any. */
+  readonly warning: string | undefined;
 }
 
 /** Removes user name and password from a URL for display. */

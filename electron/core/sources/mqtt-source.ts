@@ -1,8 +1,9 @@
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { readFileSync } from 'node:fs';
+import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { MqttConnectionConfig, SubscriptionConfig } from '../config/config-schema.ts';
 import type { Logger } from '../logger.ts';
 import { TypedEmitter } from '../typed-emitter.ts';
-import type { Backoff } from './backoff.ts';
+import { Backoff } from './backoff.ts';
 import { ConnectionLifecycle, type Timers } from './connection-lifecycle.ts';
 import { displayUrl, type ConnectionStatus } from './connection-status.ts';
 import { topicMatches } from './topic-filter.ts';
@@ -15,6 +16,9 @@ export interface IncomingPublish {
   readonly payload: Buffer;
   readonly qos: 0 | 1 | 2;
   readonly retain: boolean;
+  /** MQTT 5 response topic and correlation data, when the sender set them. */
+  readonly responseTopic: string | undefined;
+  readonly correlationData: Buffer | undefined;
 }
 
 /**
@@ -45,6 +49,22 @@ export interface MqttSourceEvents {
 /** Turns mqtt.js and socket errors into words a user can act on. */
 export function describeMqttError(error: Error & { code?: string | number }): string {
   switch (error.code) {
+    case 'SELF_SIGNED_CERT_IN_CHAIN':
+    case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
+      return `the broker's certificate is not trusted (${String(error.code).toLowerCase().replaceAll('_', ' ')}): add the CA that signed it as tls.caFile in this connection's settings`;
+    case 'CERT_HAS_EXPIRED':
+      return "the broker's certificate has expired: renew it on the broker";
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return "the broker's certificate is for another host name: connect with the name the certificate names, or set tls.serverName";
+    case 'ECONNRESET':
+    case 'EPROTO':
+      if (/certificate required|handshake failure|bad certificate|alert/i.test(error.message)) {
+        return 'the broker refused the TLS handshake: it probably requires a client certificate (set tls.certFile and tls.keyFile) or does not accept this one';
+      }
+      return error.code === 'ECONNRESET' ? 'the broker reset the connection' : `TLS error: ${error.message}`;
     case 'ECONNREFUSED':
       return 'the broker refused the connection: is it running, and is the port right?';
     case 'ENOTFOUND':
@@ -62,7 +82,7 @@ export function describeMqttError(error: Error & { code?: string | number }): st
       return 'the broker rejected the client id';
     case 1:
     case 132:
-      return 'the broker does not support this MQTT protocol version';
+      return 'the broker does not support this MQTT protocol version: set protocolVersion to 4 (MQTT 3.1.1) for this connection';
     default:
       return error.message || String(error);
   }
@@ -81,6 +101,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
   readonly #now: () => number;
   readonly #session: SessionState | undefined;
   readonly #lifecycle: ConnectionLifecycle;
+  readonly #deviceId: string;
   #client: MqttClient | undefined;
   #lastError: string | undefined;
   #received = 0;
@@ -96,6 +117,8 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     session?: SessionState;
     timers?: Timers;
     backoff?: Backoff;
+    /** Names this desktop in presence messages. */
+    deviceId?: string;
   }) {
     super();
     this.#config = options.config;
@@ -105,11 +128,15 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     this.#logger = options.logger;
     this.#now = options.now ?? Date.now;
     this.#session = options.session;
+    this.#deviceId = options.deviceId ?? options.clientId;
+    const backoff =
+      options.backoff ??
+      new Backoff({ baseMs: this.#config.reconnect.baseMs, capMs: this.#config.reconnect.capMs, resetAfterMs: 60_000 });
     this.#lifecycle = new ConnectionLifecycle({
       link: { open: () => this.#open(), drop: () => this.#client?.stream.destroy() },
       now: this.#now,
+      backoff,
       ...(options.timers ? { timers: options.timers } : {}),
-      ...(options.backoff ? { backoff: options.backoff } : {}),
     });
     this.#lifecycle.on('change', () => this.emit('status', this.status()));
   }
@@ -146,6 +173,10 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
       reconnects: this.#lifecycle.reconnects,
       received: this.#received,
       rejected: this.#rejected,
+      warning:
+        this.#config.tls?.rejectUnauthorized === false
+          ? "TLS certificate verification is off for this connection: anyone on the network path can impersonate the broker"
+          : undefined,
     };
   }
 
@@ -165,9 +196,24 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
       existing.reconnect({ incomingStore: existing.incomingStore, outgoingStore: existing.outgoingStore });
       return;
     }
+    let tls: Partial<IClientOptions>;
+    try {
+      tls = this.#tlsOptions();
+    } catch (error) {
+      this.#lastError = (error as Error).message;
+      this.#lifecycle.lost(this.#lastError);
+      return;
+    }
+    const presence = this.#presenceTopic();
     const options: IClientOptions = {
       clientId: this.#clientId,
       clean: false,
+      protocolVersion: this.#config.protocolVersion,
+      ...(this.#config.protocolVersion === 5 ? { properties: { sessionExpiryInterval: this.#config.sessionExpirySec } } : {}),
+      ...tls,
+      ...(presence
+        ? { will: { topic: presence, payload: Buffer.from(this.#presencePayload('offline')), qos: this.#config.presence?.qos ?? 1, retain: true } }
+        : {}),
       keepalive: this.#config.keepaliveSec,
       // Reconnects are driven by ConnectionLifecycle (full-jitter backoff, offline and sleep aware).
       reconnectPeriod: 0,
@@ -183,6 +229,9 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
       this.#lastError = undefined;
       this.#lifecycle.connected();
       this.#subscribe(client, connack.sessionPresent);
+      if (presence) {
+        client.publish(presence, this.#presencePayload('online'), { qos: this.#config.presence?.qos ?? 1, retain: true });
+      }
     });
     client.on('close', () => this.#lifecycle.lost(this.#lastError ?? 'the connection closed'));
     client.on('error', (error) => {
@@ -197,9 +246,50 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
    *
    * While the link is down mqtt.js holds the message and sends it after reconnecting.
    */
-  async publish(topic: string, payload: string, qos: 0 | 1 | 2): Promise<void> {
-    if (!this.#client) throw new Error(`connection "${this.#config.id}" is not started`);
-    await this.#client.publishAsync(topic, payload, { qos });
+  async publish(topic: string, payload: string, qos: 0 | 1 | 2, correlationData?: Uint8Array): Promise<void> {
+    if (!this.#client) throw new Error(`connection "${this.#config.id}" is not connected yet`);
+    const options: IClientPublishOptions = { qos };
+    if (correlationData && this.#config.protocolVersion === 5) {
+      options.properties = { correlationData: Buffer.from(correlationData), contentType: 'application/json' };
+    }
+    await this.#client.publishAsync(topic, payload, options);
+  }
+
+  /** Reads the TLS files named in the configuration; a missing file is an error naming it. */
+  #tlsOptions(): Partial<IClientOptions> {
+    const tls = this.#config.tls;
+    if (!tls) return {};
+    const read = (field: string, path: string | undefined): Buffer | undefined => {
+      if (path === undefined) return undefined;
+      try {
+        return readFileSync(path);
+      } catch (error) {
+        throw new Error(`tls.${field}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`, { cause: error });
+      }
+    };
+    const ca = read('caFile', tls.caFile);
+    const cert = read('certFile', tls.certFile);
+    const key = read('keyFile', tls.keyFile);
+    const passphrase = tls.keyPassphraseEnv === undefined ? undefined : process.env[tls.keyPassphraseEnv];
+    return {
+      rejectUnauthorized: tls.rejectUnauthorized,
+      ...(ca ? { ca } : {}),
+      ...(cert ? { cert } : {}),
+      ...(key ? { key } : {}),
+      ...(passphrase === undefined ? {} : { passphrase }),
+      ...(tls.serverName === undefined ? {} : { servername: tls.serverName }),
+    };
+  }
+
+  #presenceTopic(): string | undefined {
+    const topic = this.#config.presence?.topic;
+    if (topic === undefined) return undefined;
+    const safe = (value: string): string => value.replace(/[/+#]/g, '_');
+    return topic.replace(/\{(device|connection)\}/g, (_m, name: string) => safe(name === 'device' ? this.#deviceId : this.#config.id));
+  }
+
+  #presencePayload(status: 'online' | 'offline'): string {
+    return JSON.stringify({ type: 'presence', status, deviceId: this.#deviceId, connection: this.#config.id, time: new Date(this.#now()).toISOString() });
   }
 
   /** Disconnects and stops reconnecting. */
@@ -208,6 +298,14 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     const client = this.#client;
     if (!client) return;
     this.#client = undefined;
+    const presence = this.#presenceTopic();
+    if (presence && client.connected) {
+      // A clean disconnect does not fire the will: say "offline" ourselves, briefly.
+      await Promise.race([
+        client.publishAsync(presence, this.#presencePayload('offline'), { qos: this.#config.presence?.qos ?? 1, retain: true }).catch(() => undefined),
+        new Promise((resolve) => setTimeout(resolve, 1000)),
+      ]);
+    }
     await client.endAsync();
   }
 
@@ -275,6 +373,8 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
         payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
         qos: packet.qos,
         retain: packet.retain,
+        responseTopic: packet.properties?.responseTopic,
+        correlationData: packet.properties?.correlationData,
       });
     } catch (error) {
       // Not acknowledged: dropping the link makes the broker deliver it again on reconnect.

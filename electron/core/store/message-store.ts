@@ -33,6 +33,11 @@ interface MessageRow {
   sent_at_ms: number | null;
   received_at_ms: number;
   read_at_ms: number | null;
+  sequence_id: string | null;
+  deleted_at_ms: number | null;
+  response_topic: string | null;
+  correlation_data: Uint8Array | null;
+  extra: string | null;
 }
 
 function toStored(row: MessageRow): StoredMessage {
@@ -51,6 +56,10 @@ function toStored(row: MessageRow): StoredMessage {
     sentAtMs: row.sent_at_ms ?? undefined,
     receivedAtMs: row.received_at_ms,
     readAtMs: row.read_at_ms ?? undefined,
+    sequenceId: row.sequence_id ?? undefined,
+    responseTopic: row.response_topic ?? undefined,
+    correlationData: row.correlation_data ?? undefined,
+    extra: row.extra === null ? undefined : (JSON.parse(row.extra) as Record<string, unknown>),
   };
 }
 
@@ -71,19 +80,34 @@ export class MessageStore {
   readonly #newest: StatementSync;
   readonly #get: StatementSync;
   readonly #markRead: StatementSync;
+  readonly #supersede: StatementSync;
+  readonly #deleteVersions: StatementSync;
+  readonly #readVersions: StatementSync;
 
   private constructor(path: string, db: DatabaseSync) {
     this.path = path;
     this.#db = db;
     this.#insert = db.prepare(
       `INSERT INTO messages (connection_id, id, channel, topic, title, body, priority, tags, click, retained,
-                             sent_at_ms, received_at_ms)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                             sent_at_ms, received_at_ms, sequence_id, response_topic, correlation_data, extra)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (connection_id, id) DO NOTHING
        RETURNING seq`,
     );
-    this.#newest = db.prepare('SELECT * FROM messages ORDER BY seq DESC LIMIT ?');
-    this.#page = db.prepare('SELECT * FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT ?');
+    this.#newest = db.prepare('SELECT * FROM messages WHERE deleted_at_ms IS NULL ORDER BY seq DESC LIMIT ?');
+    this.#page = db.prepare('SELECT * FROM messages WHERE seq < ? AND deleted_at_ms IS NULL ORDER BY seq DESC LIMIT ?');
+    this.#supersede = db.prepare(
+      `UPDATE messages SET deleted_at_ms = ?
+       WHERE connection_id = ? AND sequence_id = ? AND seq < ? AND deleted_at_ms IS NULL RETURNING seq`,
+    );
+    this.#deleteVersions = db.prepare(
+      `UPDATE messages SET deleted_at_ms = ?
+       WHERE connection_id = ? AND (sequence_id = ? OR id = ?) AND deleted_at_ms IS NULL RETURNING seq`,
+    );
+    this.#readVersions = db.prepare(
+      `UPDATE messages SET read_at_ms = ?
+       WHERE connection_id = ? AND (sequence_id = ? OR id = ?) AND read_at_ms IS NULL AND deleted_at_ms IS NULL RETURNING *`,
+    );
     this.#get = db.prepare('SELECT * FROM messages WHERE seq = ?');
     this.#markRead = db.prepare('UPDATE messages SET read_at_ms = ? WHERE seq = ? AND read_at_ms IS NULL');
   }
@@ -132,9 +156,19 @@ export class MessageStore {
           origin.retained ? 1 : 0,
           message.sentAtMs ?? null,
           origin.receivedAtMs,
+          message.sequenceId ?? null,
+          origin.responseTopic ?? null,
+          origin.correlationData ?? null,
+          message.extra === undefined ? null : JSON.stringify(message.extra),
         ) as { seq: number } | undefined;
+        if (row === undefined) continue;
+        let replacesSeqs: number[] = [];
+        if (message.sequenceId !== undefined) {
+          const superseded = this.#supersede.all(origin.receivedAtMs, origin.connectionId, message.sequenceId, row.seq);
+          replacesSeqs = (superseded as unknown as { seq: number }[]).map((r) => r.seq);
+        }
         // Built from what was written rather than read back: RETURNING * costs a third of the insert.
-        if (row !== undefined) added.push({ ...message, ...origin, id, seq: row.seq, readAtMs: undefined });
+        added.push({ ...message, ...origin, id, seq: row.seq, readAtMs: undefined, ...(replacesSeqs.length > 0 ? { replacesSeqs } : {}) });
       }
       this.#db.exec('COMMIT');
     } catch (error) {
@@ -166,6 +200,27 @@ export class MessageStore {
     const changed = Number(this.#markRead.run(atMs, seq).changes) === 1;
     const message = this.get(seq);
     return message === undefined ? undefined : { message, changed };
+  }
+
+  /**
+   * Deletes every version of a message (matched by sequence id or id) on one connection.
+   *
+   * @returns the seqs of the rows that were visible and are now deleted.
+   */
+  deleteVersions(connectionId: string, sequenceIdOrId: string, atMs: number): number[] {
+    const rows = this.#deleteVersions.all(atMs, connectionId, sequenceIdOrId, sequenceIdOrId) as unknown as { seq: number }[];
+    return rows.map((r) => r.seq);
+  }
+
+  /**
+   * Marks every unread version of a message (matched by sequence id or id) read, as ntfy's
+   * message_clear asks.
+   *
+   * @returns the messages that changed.
+   */
+  markVersionsRead(connectionId: string, sequenceIdOrId: string, atMs: number): StoredMessage[] {
+    const rows = this.#readVersions.all(atMs, connectionId, sequenceIdOrId, sequenceIdOrId) as unknown as MessageRow[];
+    return rows.map(toStored);
   }
 
   /** Reads a value kept in the meta table. */

@@ -28,6 +28,13 @@ export const MIGRATIONS: readonly string[] = [
      UNIQUE (connection_id, id)
    ) STRICT;
    CREATE INDEX messages_unread ON messages (channel) WHERE read_at_ms IS NULL;`,
+  // 2: versions of one message (ntfy sequence ids), deletion, MQTT 5 reply routing, ntfy extras.
+  `ALTER TABLE messages ADD COLUMN sequence_id TEXT;
+   ALTER TABLE messages ADD COLUMN deleted_at_ms INTEGER;
+   ALTER TABLE messages ADD COLUMN response_topic TEXT;
+   ALTER TABLE messages ADD COLUMN correlation_data BLOB;
+   ALTER TABLE messages ADD COLUMN extra TEXT;
+   CREATE INDEX messages_sequence ON messages (connection_id, sequence_id) WHERE sequence_id IS NOT NULL;`,
 ];
 
 /** The schema version this build writes. */
