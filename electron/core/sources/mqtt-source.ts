@@ -48,6 +48,12 @@ export interface MqttSourceEvents {
 
 /** Turns mqtt.js and socket errors into words a user can act on. */
 export function describeMqttError(error: Error & { code?: string | number }): string {
+  if (/certificate required/i.test(error.message)) {
+    return 'the broker requires a client certificate: set tls.certFile and tls.keyFile for this connection';
+  }
+  if (/alert (bad certificate|unknown ca|certificate unknown|certificate revoked|certificate expired)/i.test(error.message)) {
+    return 'the broker did not accept the client certificate: check that its CA trusts tls.certFile';
+  }
   switch (error.code) {
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
