@@ -35,6 +35,7 @@ export const connectionStatusSchema = z.object({
   connectedSinceMs: z.number().nullable(),
   reconnects: z.number().int(),
   received: z.number().int(),
+  bytes: z.number().int(),
   rejected: z.number().int(),
   warning: z.string().nullable(),
 });

@@ -182,6 +182,7 @@ describe('ApiService on a hub that is not started', () => {
           state: 'stopped',
           stateReason: 'not started',
           warning: null,
+          bytes: 0,
           lastError: null,
           connectedSinceMs: null,
           reconnects: 0,

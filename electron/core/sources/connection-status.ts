@@ -17,6 +17,9 @@ export interface ConnectionStatus {
   readonly connectedSinceMs: number | undefined;
   readonly reconnects: number;
   readonly received: number;
+  /** Payload bytes received. */
+  readonly bytes: number;
+  /** Malformed or oversized payloads rejected. */
   readonly rejected: number;
   /** A standing warning about this connection's safety (TLS verification off), if any. */
   readonly warning: string | undefined;

@@ -111,6 +111,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
   #client: MqttClient | undefined;
   #lastError: string | undefined;
   #received = 0;
+  #bytes = 0;
   #rejected = 0;
 
   constructor(options: {
@@ -178,6 +179,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
       connectedSinceMs: this.#lifecycle.connectedSinceMs,
       reconnects: this.#lifecycle.reconnects,
       received: this.#received,
+      bytes: this.#bytes,
       rejected: this.#rejected,
       warning:
         this.#config.tls?.rejectUnauthorized === false
@@ -370,6 +372,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
       return;
     }
     this.#received++;
+    this.#bytes += packet.payload.length;
     let accepted: boolean;
     try {
       accepted = this.#sink.accept({

@@ -1,0 +1,192 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Config } from '../../electron/core/config/config-schema.ts';
+import { parseConfig } from '../../electron/core/config/load-config.ts';
+import { Hub } from '../../electron/core/hub.ts';
+import { silentLogger } from '../../electron/core/logger.ts';
+import type { StoredMessage } from '../../electron/core/message/message.ts';
+import type { NotificationRequest } from '../../electron/core/notify/notifier.ts';
+import { startHubProcess } from '../helpers/hub-process.ts';
+import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
+import { freePort, waitFor } from '../helpers/net.ts';
+
+describe('MQTT connections against mosquitto', () => {
+  let dir: string;
+  let broker: Mosquitto;
+  let hubs: Hub[] = [];
+  let run = 0;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pushdesk-mqtt-'));
+    broker = await startMosquitto(join(dir, 'broker'));
+  });
+  afterEach(async () => {
+    for (const hub of hubs) await hub.stop();
+    hubs = [];
+  });
+  afterAll(async () => {
+    await broker?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  interface Running {
+    hub: Hub;
+    added: StoredMessage[];
+    shown: NotificationRequest[];
+  }
+
+  const start = async (connections: unknown[], dataDir = join(dir, `data-${++run}`), deviceId = `dev-${run}`): Promise<Running> => {
+    const config: Config = parseConfig({ deviceId, connections });
+    const added: StoredMessage[] = [];
+    const shown: NotificationRequest[] = [];
+    const hub = new Hub({ config, dataDir, notifier: { show: (n) => shown.push(n) }, logger: silentLogger });
+    hub.on('messagesAdded', (batch) => added.push(...batch));
+    hubs.push(hub);
+    hub.start();
+    await waitFor('a connection', () => (hub.connectionStatuses().some((s) => s.state === 'connected') ? true : undefined));
+    return { hub, added, shown };
+  };
+
+  /** Publishes `probe` until the hub has it, so its subscriptions are in place. */
+  const ready = async (running: Running, topic: string): Promise<void> => {
+    const client = await mqtt.connectAsync(broker.url);
+    const timer = setInterval(() => void client.publishAsync(topic, JSON.stringify({ id: `probe-${run}`, title: 'probe' }), { qos: 1 }), 100);
+    await waitFor('the probe', () => running.added.find((m) => m.title === 'probe'), 10_000).finally(() => clearInterval(timer));
+    await client.endAsync();
+  };
+
+  const connection = (extra: Record<string, unknown> = {}) => ({
+    id: 'main',
+    url: broker.url,
+    reconnect: { baseMs: 50, capMs: 500 },
+    subscriptions: [{ topic: 'feed/#', qos: 1, channel: 'Feed' }],
+    ...extra,
+  });
+
+  it('rejects a malformed corpus, keeps running, and stores every valid message around it', async () => {
+    const running = await start([connection({ maxPayloadBytes: 4096 })]);
+    await ready(running, 'feed/probe');
+    const bad: (string | Buffer)[] = [
+      '{"title": "unterminated',
+      Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+      Buffer.from([0xc3, 0x28]),
+      '{"title": 42}',
+      '{"title": "t", "priority": 9}',
+      '{"title": "t", "tags": "not-a-list"}',
+      '{"title": "t", "click": "javascript:alert(1)"}',
+      JSON.stringify({ title: 'x'.repeat(5000) }),
+      `${'{"a":'.repeat(50_000)}1${'}'.repeat(50_000)}`.slice(0, 4000),
+      '{"__proto__": {"polluted": true}, "constructor": {"prototype": {"polluted": true}}}',
+      '{}',
+    ];
+    const publisher = await mqtt.connectAsync(broker.url);
+    for (let i = 0; i < bad.length; i++) {
+      await publisher.publishAsync('feed/good', JSON.stringify({ id: `good-${i}`, title: `good ${i}` }), { qos: 1 });
+      await publisher.publishAsync('feed/bad', bad[i] as string | Buffer, { qos: 1 });
+    }
+    await publisher.publishAsync('feed/good', JSON.stringify({ id: 'good-last', title: 'good last', __proto__: { polluted: true } }), { qos: 1 });
+    await publisher.endAsync();
+    await waitFor('the last good message', () => running.added.find((m) => m.id === 'good-last'));
+    const good = running.added.filter((m) => m.id.startsWith('good-')).map((m) => m.id);
+    expect(good).toEqual([...bad.map((_, i) => `good-${i}`), 'good-last']);
+    expect(running.hub.connectionStatuses()[0]?.rejected).toBe(bad.length);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(running.hub.connectionStatuses()[0]?.state).toBe('connected');
+  });
+
+  it('stores a retained message once, flagged, and does not notify it again when it is delivered again', async () => {
+    const publisher = await mqtt.connectAsync(broker.url);
+    await publisher.publishAsync('retained/state', 'Line 3 stopped', { qos: 1, retain: true });
+    const dataDir = join(dir, 'retained');
+    const first = await start([connection({ subscriptions: [{ topic: 'retained/#', qos: 1, channel: 'State' }] })], dataDir, 'retained-dev');
+    await waitFor('the retained message', () => first.added.find((m) => m.body === 'Line 3 stopped'));
+    await first.hub.stop();
+    hubs = [];
+    // A QoS change makes the hub subscribe again, and the broker sends the retained message again.
+    const second = await start([connection({ subscriptions: [{ topic: 'retained/#', qos: 0, channel: 'State' }] })], dataDir, 'retained-dev');
+    await publisher.publishAsync('retained/other', 'sentinel', { qos: 1 });
+    await waitFor('the sentinel', () => second.added.find((m) => m.body === 'sentinel'));
+    // The broker did send the retained message again (received counts it), and the hub recognised it.
+    await waitFor('the retained copy', () => ((second.hub.connectionStatuses()[0]?.received ?? 0) >= 2 ? true : undefined));
+    await publisher.publishAsync('retained/state', '', { qos: 1, retain: true });
+    await publisher.endAsync();
+    expect(first.added.filter((m) => m.body === 'Line 3 stopped').map((m) => m.retained)).toEqual([true]);
+    expect(first.shown.filter((n) => n.body === 'Line 3 stopped')).toHaveLength(1);
+    expect(second.added.filter((m) => m.body === 'Line 3 stopped')).toHaveLength(0);
+    expect(second.shown.filter((n) => n.body === 'Line 3 stopped')).toHaveLength(0);
+  });
+
+  it('announces presence with a retained birth message and says offline when it stops', async () => {
+    const watcher = await mqtt.connectAsync(broker.url);
+    const seen: { topic: string; status: string }[] = [];
+    watcher.on('message', (topic, payload) => {
+      if (payload.length > 0) seen.push({ topic, status: (JSON.parse(payload.toString()) as { status: string }).status });
+    });
+    await watcher.subscribeAsync('presence/#', { qos: 1 });
+    const running = await start([connection({ id: 'office', presence: { topic: 'presence/{device}/{connection}' } })], undefined, 'desk-7');
+    await waitFor('online', () => seen.find((s) => s.status === 'online'));
+    expect(seen[0]).toEqual({ topic: 'presence/desk-7/office', status: 'online' });
+    await running.hub.stop();
+    hubs = [];
+    await waitFor('offline', () => seen.find((s) => s.status === 'offline'));
+    await watcher.publishAsync('presence/desk-7/office', '', { qos: 1, retain: true });
+    await watcher.endAsync();
+  });
+
+  it('leaves its last will, offline, when the hub process is killed', async () => {
+    const watcher = await mqtt.connectAsync(broker.url);
+    const seen: string[] = [];
+    watcher.on('message', (_topic, payload) => {
+      if (payload.length > 0) seen.push((JSON.parse(payload.toString()) as { status: string }).status);
+    });
+    await watcher.subscribeAsync('presence/killed', { qos: 1 });
+    const configPath = join(dir, 'will.json');
+    writeFileSync(configPath, JSON.stringify({ deviceId: 'will-dev', connections: [connection({ presence: { topic: 'presence/killed' } })] }));
+    const hub = await startHubProcess({ configPath, dataDir: join(dir, 'will-data'), env: { DBUS_SESSION_BUS_ADDRESS: 'disabled:' } });
+    await waitFor('online', () => (seen.includes('online') ? true : undefined));
+    await hub.kill();
+    await waitFor('the last will', () => (seen.at(-1) === 'offline' ? true : undefined), 15_000);
+    await watcher.publishAsync('presence/killed', '', { qos: 1, retain: true });
+    await watcher.endAsync();
+  });
+
+  it('sends the read receipt to the MQTT 5 response topic with the correlation data', async () => {
+    const running = await start([connection({ receipts: { topic: 'receipts/{device}' } })]);
+    await ready(running, 'feed/probe');
+    const requester = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    const replies: { topic: string; body: Record<string, unknown>; correlation: string | undefined }[] = [];
+    requester.on('message', (topic, payload, packet) =>
+      replies.push({ topic, body: JSON.parse(payload.toString()) as Record<string, unknown>, correlation: packet.properties?.correlationData?.toString() }),
+    );
+    await requester.subscribeAsync('replies/#', { qos: 1 });
+    await requester.publishAsync('feed/task', JSON.stringify({ id: 'task-9', title: 'Approve change 9' }), {
+      qos: 1,
+      properties: { responseTopic: 'replies/desk', correlationData: Buffer.from('req-9') },
+    });
+    const message = await waitFor('the task', () => running.added.find((m) => m.id === 'task-9'));
+    const result = await running.hub.markRead(message.seq);
+    expect(result.receipt).toBe('sent');
+    const reply = await waitFor('the receipt', () => replies[0]);
+    await requester.endAsync();
+    expect(reply.topic).toBe('replies/desk');
+    expect(reply.correlation).toBe('req-9');
+    expect(reply.body).toMatchObject({ type: 'receipt', messageId: 'task-9', status: 'read' });
+  });
+
+  it('keeps one connection receiving while another cannot reach its broker', async () => {
+    const deadPort = await freePort();
+    const running = await start([
+      connection({ id: 'dead', url: `mqtt://127.0.0.1:${deadPort}` }),
+      connection({ id: 'alive' }),
+    ]);
+    await ready(running, 'feed/probe');
+    const statuses = running.hub.connectionStatuses();
+    expect(statuses.find((s) => s.id === 'dead')?.state).not.toBe('connected');
+    expect(statuses.find((s) => s.id === 'dead')?.lastError).toMatch(/refused the connection/);
+    expect(statuses.find((s) => s.id === 'alive')?.state).toBe('connected');
+    expect(statuses.find((s) => s.id === 'alive')?.bytes).toBeGreaterThan(0);
+  });
+});
