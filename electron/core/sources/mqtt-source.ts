@@ -6,6 +6,7 @@ import { TypedEmitter } from '../typed-emitter.ts';
 import { Backoff } from './backoff.ts';
 import { ConnectionLifecycle, type Timers } from './connection-lifecycle.ts';
 import { displayUrl, type ConnectionStatus } from './connection-status.ts';
+import { proxyAgentFor } from './proxy.ts';
 import { topicMatches } from './topic-filter.ts';
 
 /** A PUBLISH received from the broker, with the channel its subscription maps to. */
@@ -213,7 +214,10 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
       return;
     }
     const presence = this.#presenceTopic();
+    // ws:// and wss:// brokers are reached through HTTP(S)_PROXY unless NO_PROXY names them.
+    const agent = /^wss?:/i.test(this.#config.url) ? proxyAgentFor(this.#config.url) : undefined;
     const options: IClientOptions = {
+      ...(agent ? { wsOptions: { agent } } : {}),
       clientId: this.#clientId,
       clean: false,
       protocolVersion: this.#config.protocolVersion,
