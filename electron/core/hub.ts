@@ -8,6 +8,7 @@ import { notificationFor, type Notifier } from './notify/notifier.ts';
 import { buildReceipt, receiptTopic } from './receipts/receipt.ts';
 import type { ConnectionStatus } from './sources/connection-status.ts';
 import { MqttSource, type IncomingPublish, type MessageSink } from './sources/mqtt-source.ts';
+import type { ProxyResolver } from './sources/proxy.ts';
 import { MessageStore, type PageQuery } from './store/message-store.ts';
 import { WriteBatcher } from './store/write-batcher.ts';
 import { TypedEmitter } from './typed-emitter.ts';
@@ -32,6 +33,8 @@ export interface HubOptions {
   /** How long new messages gather before the UI is told, in ms (default 50). */
   readonly uiBatchMs?: number;
   readonly env?: NodeJS.ProcessEnv;
+  /** Proxy lookup for WebSocket brokers; HTTP(S)_PROXY and NO_PROXY by default. */
+  readonly proxyFor?: ProxyResolver;
 }
 
 /** How a read receipt fared when a message was marked read. */
@@ -100,6 +103,7 @@ export class Hub extends TypedEmitter<HubEvents> {
         logger: this.#logger,
         now: this.#now,
         deviceId: this.deviceId,
+        ...(options.proxyFor ? { proxyFor: options.proxyFor } : {}),
         session: { load: () => this.#store.getMeta(sessionKey), save: (value) => this.#store.setMeta(sessionKey, value) },
       });
       source.on('status', (status) => this.emit('connectionChanged', status));

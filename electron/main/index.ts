@@ -1,10 +1,11 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
 import { isOpenableLink } from '../api/links.ts';
 import { ApiService } from '../core/api-service.ts';
 import { loadConfigFile } from '../core/config/load-config.ts';
 import { Hub } from '../core/hub.ts';
+import { proxyFromPac } from '../core/sources/proxy.ts';
 import { createJsonLogger } from '../core/logger.ts';
 import { createElectronNotifier } from './electron-notifier.ts';
 import { bindIpc } from './ipc-binding.ts';
@@ -34,6 +35,18 @@ if (dataDirFlag) app.setPath('userData', dataDirFlag);
 
 function configPath(): string {
   return flag('--config') ?? join(app.getPath('userData'), 'config.json');
+}
+
+/**
+ * The system proxy for each WebSocket broker, as Chromium resolves it (PAC, WPAD, OS settings). Read at
+ * start: a change of proxy settings takes effect at the next start.
+ */
+async function systemProxies(urls: readonly string[]): Promise<(url: string) => string | undefined> {
+  const found = new Map<string, string | undefined>();
+  for (const url of urls) {
+    if (/^wss?:/i.test(url)) found.set(url, proxyFromPac(await session.defaultSession.resolveProxy(url.replace(/^ws/i, 'http'))));
+  }
+  return (url) => found.get(url);
 }
 
 function showWindow(): void {
@@ -84,11 +97,13 @@ app.on('window-all-closed', () => {
 
 void app.whenReady().then(async () => {
   try {
+    const config = loadConfigFile(configPath());
     hub = new Hub({
-      config: loadConfigFile(configPath()),
+      config,
       dataDir: app.getPath('userData'),
       notifier: createElectronNotifier({ logger, onClick: () => showWindow() }),
       logger,
+      proxyFor: await systemProxies(config.connections.map((c) => c.url)),
     });
   } catch (error) {
     dialog.showErrorBox('Pushdesk cannot start', (error as Error).message);

@@ -7,7 +7,7 @@ import { parseConfig } from '../../electron/core/config/load-config.ts';
 import { Hub } from '../../electron/core/hub.ts';
 import { silentLogger } from '../../electron/core/logger.ts';
 import type { StoredMessage } from '../../electron/core/message/message.ts';
-import { proxyFor } from '../../electron/core/sources/proxy.ts';
+import { proxyFor, proxyFromPac } from '../../electron/core/sources/proxy.ts';
 import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { freePort, waitFor, waitForPort } from '../helpers/net.ts';
@@ -87,5 +87,14 @@ describe('proxies for WebSocket brokers', () => {
     const before = proxy.tunnels.length;
     await receiveOne('direct');
     expect(proxy.tunnels.length).toBe(before);
+  });
+});
+
+describe('proxyFromPac', () => {
+  it('reads the first PAC entry Electron resolves', () => {
+    expect(proxyFromPac('PROXY corp-proxy:8080; DIRECT')).toBe('http://corp-proxy:8080');
+    expect(proxyFromPac('HTTPS secure-proxy:443')).toBe('https://secure-proxy:443');
+    expect(proxyFromPac('DIRECT')).toBeUndefined();
+    expect(proxyFromPac('SOCKS5 socks:1080')).toBeUndefined();
   });
 });

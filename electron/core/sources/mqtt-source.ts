@@ -6,7 +6,7 @@ import { TypedEmitter } from '../typed-emitter.ts';
 import { Backoff } from './backoff.ts';
 import { ConnectionLifecycle, type Timers } from './connection-lifecycle.ts';
 import { displayUrl, type ConnectionStatus } from './connection-status.ts';
-import { proxyAgentFor } from './proxy.ts';
+import { proxyAgentFor, type ProxyResolver } from './proxy.ts';
 import { topicMatches } from './topic-filter.ts';
 
 /** A PUBLISH received from the broker, with the channel its subscription maps to. */
@@ -109,6 +109,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
   readonly #session: SessionState | undefined;
   readonly #lifecycle: ConnectionLifecycle;
   readonly #deviceId: string;
+  readonly #proxyFor: ProxyResolver | undefined;
   #client: MqttClient | undefined;
   #lastError: string | undefined;
   #received = 0;
@@ -127,6 +128,8 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     backoff?: Backoff;
     /** Names this desktop in presence messages. */
     deviceId?: string;
+    /** Proxy lookup for ws:// and wss:// brokers; environment variables by default. */
+    proxyFor?: ProxyResolver;
   }) {
     super();
     this.#config = options.config;
@@ -137,6 +140,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     this.#now = options.now ?? Date.now;
     this.#session = options.session;
     this.#deviceId = options.deviceId ?? options.clientId;
+    this.#proxyFor = options.proxyFor;
     const backoff =
       options.backoff ??
       new Backoff({ baseMs: this.#config.reconnect.baseMs, capMs: this.#config.reconnect.capMs, resetAfterMs: 60_000 });
@@ -215,7 +219,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     }
     const presence = this.#presenceTopic();
     // ws:// and wss:// brokers are reached through HTTP(S)_PROXY unless NO_PROXY names them.
-    const agent = /^wss?:/i.test(this.#config.url) ? proxyAgentFor(this.#config.url) : undefined;
+    const agent = /^wss?:/i.test(this.#config.url) ? proxyAgentFor(this.#config.url, this.#proxyFor) : undefined;
     const options: IClientOptions = {
       ...(agent ? { wsOptions: { agent } } : {}),
       clientId: this.#clientId,
