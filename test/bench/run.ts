@@ -120,6 +120,64 @@ function median(values: number[]): number {
 
 const fmt = (n: number): string => Math.round(n).toLocaleString('en-US').padStart(8);
 
+/**
+ * Reconnect to first message after a broker restart: each round starts a fresh hub and a fresh raw
+ * mqtt.js client (a steady state: no earlier failures in their backoff), stops and starts mosquitto,
+ * and times from the broker listening again to the first message each receives from a publisher that
+ * ticks every 10 ms. Hub: full-jitter backoff, base 1 s. Baseline: mqtt.js's fixed 1 s reconnect.
+ */
+async function reconnectRounds(broker: Mosquitto, rounds: number): Promise<{ hub: number[]; raw: number[] }> {
+  const hubTimes: number[] = [];
+  const rawTimes: number[] = [];
+  const ticking = async (): Promise<() => Promise<void>> => {
+    const publisher = await mqtt.connectAsync(broker.url, { reconnectPeriod: 0 });
+    const ticker = setInterval(() => publisher.publish('bench/tick', `{"title":"tick ${Date.now()}"}`), 10);
+    return async () => {
+      clearInterval(ticker);
+      await publisher.endAsync(true);
+    };
+  };
+  for (let round = 0; round < rounds; round++) {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pushdesk-bench-reconnect-'));
+    const config = parseConfig({
+      deviceId: `bench-reconnect-${round}`,
+      connections: [{ id: 'r', url: broker.url, subscriptions: [{ topic: 'bench/tick', qos: 0, channel: 'Tick' }] }],
+    });
+    const hub = new Hub({ config, dataDir, notifier: { show() {} }, logger: silentLogger });
+    let since = 0;
+    let hubFirst = 0;
+    let rawFirst = 0;
+    hub.on('messagesAdded', () => {
+      if (hubFirst === 0 && performance.now() >= since) hubFirst = performance.now();
+    });
+    hub.start();
+    const raw = await mqtt.connectAsync(broker.url, { clientId: `bench-reconnect-raw-${round}`, clean: false });
+    raw.on('message', () => {
+      if (rawFirst === 0 && performance.now() >= since) rawFirst = performance.now();
+    });
+    await raw.subscribeAsync('bench/tick', { qos: 0 });
+    let stopTicking = await ticking();
+    while (hubFirst === 0 || rawFirst === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await stopTicking();
+    await broker.stop();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await broker.start();
+    since = performance.now();
+    hubFirst = 0;
+    rawFirst = 0;
+    stopTicking = await ticking();
+    const deadline = since + 120_000;
+    while ((hubFirst === 0 || rawFirst === 0) && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    hubTimes.push(hubFirst - since);
+    rawTimes.push(rawFirst - since);
+    await stopTicking();
+    await raw.endAsync();
+    await hub.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  return { hub: hubTimes, raw: rawTimes };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pushdesk-bench-broker-'));
   const broker = await startMosquitto(dir, {
@@ -127,7 +185,9 @@ async function main(): Promise<void> {
   });
   const raw: number[] = [];
   const hub: number[] = [];
+  let reconnect: { hub: number[]; raw: number[] };
   try {
+    reconnect = await reconnectRounds(broker, Number(process.env.BENCH_RECONNECT_ROUNDS ?? 7));
     for (let round = 0; round < ROUNDS; round++) {
       raw.push(await rawSubscriber(broker, round));
       if (process.env.BENCH_DEBUG) process.stderr.write(`round ${round} raw ${raw.at(-1)}\n`);
@@ -142,6 +202,11 @@ async function main(): Promise<void> {
   console.log('figure                                             value    baseline (raw mqtt.js subscriber)   ratio');
   console.log(`ingest: decode, dedupe, store, UI batch (msg/s) ${fmt(median(hub))}    ${fmt(median(raw))}                            ${(median(hub) / median(raw)).toFixed(2)}`);
   console.log(`  rounds: hub ${hub.map((v) => Math.round(v)).join(', ')}; raw ${raw.map((v) => Math.round(v)).join(', ')}`);
+  const ms = (n: number): string => `${Math.round(n).toLocaleString('en-US')} ms`.padStart(8);
+  console.log(
+    `reconnect to first message after a broker restart ${ms(median(reconnect.hub))}    ${ms(median(reconnect.raw))} (fixed 1 s reconnect)         ${(median(reconnect.hub) / median(reconnect.raw)).toFixed(2)}`,
+  );
+  console.log(`  rounds: hub ${reconnect.hub.map((v) => Math.round(v)).join(', ')}; raw ${reconnect.raw.map((v) => Math.round(v)).join(', ')}`);
 }
 
 await main();

@@ -12,6 +12,8 @@ export interface Mosquitto {
   stop(): Promise<void>;
   /** Starts again on the same port with the same persistence. */
   restart(): Promise<void>;
+  /** Starts a stopped broker again (same port, same persistence). */
+  start(): Promise<void>;
 }
 
 /**
@@ -62,5 +64,5 @@ export async function startMosquitto(dir: string, options: { extraConfig?: reado
     });
   };
   await launch();
-  return { port, url: `mqtt://127.0.0.1:${port}`, stop, restart: async () => (await stop(), launch()) };
+  return { port, url: `mqtt://127.0.0.1:${port}`, stop, start: launch, restart: async () => (await stop(), launch()) };
 }
