@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Config, MqttConnectionConfig } from './config/config-schema.ts';
+import type { Config, ConnectionConfig, NtfyConnectionConfig } from './config/config-schema.ts';
 import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
 import { decodePayload, PayloadError } from './message/decode-payload.ts';
@@ -9,6 +9,10 @@ import { buildReceipt, receiptTopic } from './receipts/receipt.ts';
 import type { ConnectionStatus } from './sources/connection-status.ts';
 import { MqttSource, type IncomingPublish, type MessageSink } from './sources/mqtt-source.ts';
 import type { ProxyResolver } from './sources/proxy.ts';
+import { Backoff } from './sources/backoff.ts';
+import { NtfySource } from './sources/ntfy/ntfy-source.ts';
+import { ntfyToDecoded } from './sources/ntfy/ntfy-to-message.ts';
+import type { NtfyMessage, NtfySink } from './sources/ntfy/ntfy-types.ts';
 import { MessageStore, type PageQuery } from './store/message-store.ts';
 import { WriteBatcher } from './store/write-batcher.ts';
 import { TypedEmitter } from './typed-emitter.ts';
@@ -59,8 +63,8 @@ export class Hub extends TypedEmitter<HubEvents> {
   readonly deviceId: string;
   readonly #store: MessageStore;
   readonly #batcher: WriteBatcher;
-  readonly #sources = new Map<string, MqttSource>();
-  readonly #connections = new Map<string, MqttConnectionConfig>();
+  readonly #sources = new Map<string, MqttSource | NtfySource>();
+  readonly #connections = new Map<string, ConnectionConfig>();
   readonly #notifier: Notifier;
   readonly #logger: Logger;
   readonly #now: () => number;
@@ -91,8 +95,40 @@ export class Hub extends TypedEmitter<HubEvents> {
         this.#logger.error('writing QoS 0 messages failed', { lost, error: (error as Error).message }),
     });
     const sink: MessageSink = { accept: (message) => this.#accept(message) };
+    const ntfySink: NtfySink = {
+      message: (connectionId, message) => this.#acceptNtfy(connectionId, message),
+      remove: (connectionId, kind, message) => this.#removeNtfy(connectionId, kind, message),
+    };
     for (const connection of options.config.connections) {
       this.#connections.set(connection.id, connection);
+      if (connection.kind === 'ntfy') {
+        const secret = passwords.get(connection.id);
+        const cursorKey = `ntfy_cursor:${connection.id}`;
+        const source = new NtfySource({
+          config: {
+            id: connection.id,
+            url: connection.url,
+            topics: connection.subscriptions.map((s) => s.topic),
+            transport: connection.transport,
+            auth:
+              secret === undefined
+                ? undefined
+                : connection.username !== undefined
+                  ? { kind: 'basic', username: connection.username, password: secret }
+                  : { kind: 'bearer', token: secret },
+            maxPayloadBytes: connection.maxPayloadBytes,
+          },
+          sink: ntfySink,
+          cursor: { load: () => this.#store.getMeta(cursorKey), save: (id) => this.#store.setMeta(cursorKey, id) },
+          logger: this.#logger,
+          now: this.#now,
+          backoff: new Backoff({ ...connection.reconnect, resetAfterMs: 60_000 }),
+          keepaliveTimeoutMs: connection.keepaliveTimeoutSec * 1000,
+        });
+        source.on('status', (status) => this.emit('connectionChanged', status));
+        this.#sources.set(connection.id, source);
+        continue;
+      }
       const clientId = connection.clientId ?? defaultClientId(this.deviceId, connection.id);
       const sessionKey = `mqtt_session_subscriptions:${connection.id}:${clientId}`;
       const source = new MqttSource({
@@ -122,6 +158,21 @@ export class Hub extends TypedEmitter<HubEvents> {
     for (const source of this.#sources.values()) source.start();
   }
 
+  /** The system's network went away or came back (from the shell's OS signals). */
+  setOnline(online: boolean): void {
+    for (const source of this.#sources.values()) source.setOnline(online);
+  }
+
+  /** The system is going to sleep: every connection stops trying until `resume`. */
+  suspend(): void {
+    for (const source of this.#sources.values()) source.suspend();
+  }
+
+  /** The system woke up: every connection reconnects at once. */
+  resume(): void {
+    for (const source of this.#sources.values()) source.resume();
+  }
+
   /** A page of history, newest first. */
   listMessages(query: PageQuery): StoredMessage[] {
     return this.#store.page(query);
@@ -148,6 +199,8 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.emit('messageUpdated', message);
     const connection = this.#connections.get(message.connectionId);
     const source = this.#sources.get(message.connectionId);
+    if (connection?.kind === 'ntfy') return this.#ntfyReceipt(message, connection, source as NtfySource | undefined);
+    if (source instanceof NtfySource) return { message, receipt: 'not-configured' };
     // The sender's MQTT 5 response topic wins; otherwise the connection's receipt topic template.
     const target = message.responseTopic
       ? { topic: message.responseTopic, qos: connection?.receipts?.qos ?? 1 }
@@ -193,6 +246,50 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.#batcher.flush();
     this.#flushUi();
     this.#store.close();
+  }
+
+  /** Posts a read receipt to the ntfy server's receipt topic. */
+  async #ntfyReceipt(
+    message: StoredMessage,
+    connection: NtfyConnectionConfig,
+    source: NtfySource | undefined,
+  ): Promise<{ message: StoredMessage; receipt: ReceiptOutcome }> {
+    if (!connection.receipts || !source) return { message, receipt: 'not-configured' };
+    const topic = receiptTopic(connection.receipts.topic, { device: this.deviceId, channel: message.channel, connection: connection.id });
+    const receipt = buildReceipt(message, 'read', this.deviceId, message.readAtMs ?? this.#now());
+    try {
+      await source.publish(topic, JSON.stringify(receipt));
+      return { message, receipt: 'sent' };
+    } catch (error) {
+      this.#logger.error('read receipt not sent', { connection: connection.id, topic, error: (error as Error).message });
+      return { message, receipt: 'pending' };
+    }
+  }
+
+  #acceptNtfy(connectionId: string, message: NtfyMessage): boolean {
+    const connection = this.#connections.get(connectionId);
+    const channel =
+      (connection?.kind === 'ntfy' ? connection.subscriptions.find((s) => s.topic === message.topic)?.channel : undefined) ??
+      message.topic;
+    this.#batcher.commit({
+      message: ntfyToDecoded(message, channel),
+      origin: { connectionId, channel, topic: message.topic, retained: false, receivedAtMs: this.#now() },
+    });
+    return true;
+  }
+
+  #removeNtfy(connectionId: string, kind: 'delete' | 'clear', message: NtfyMessage): void {
+    const key = message.sequenceId ?? message.id;
+    if (kind === 'delete') {
+      const seqs = this.#store.deleteVersions(connectionId, key, this.#now());
+      if (seqs.length > 0) {
+        const gone = new Set(seqs);
+        this.#uiPending = this.#uiPending.filter((m) => !gone.has(m.seq));
+        this.emit('messagesRemoved', seqs);
+      }
+    } else {
+      for (const changed of this.#store.markVersionsRead(connectionId, key, this.#now())) this.emit('messageUpdated', changed);
+    }
   }
 
   #storedDeviceId(): string {

@@ -33,7 +33,7 @@ function thrownBy(run: () => unknown): ConfigError {
 
 function onlyConnection(overrides: Record<string, unknown> = {}): MqttConnectionConfig {
   const [first, ...rest] = parseConfig({ connections: [connection(overrides)] }).connections;
-  if (first === undefined || rest.length > 0) throw new Error('expected exactly one connection');
+  if (first?.kind !== 'mqtt' || rest.length > 0) throw new Error('expected exactly one MQTT connection');
   return first;
 }
 
@@ -69,8 +69,10 @@ describe('parseConfig', () => {
       connections: [connection({ keepaliveSec: 15, subscriptions: [{ topic: 'a', qos: 0, channel: 'A' }] })],
     });
     expect(config.deviceId).toBe('desk-1');
-    expect(config.connections[0]?.keepaliveSec).toBe(15);
-    expect(config.connections[0]?.subscriptions[0]?.qos).toBe(0);
+    const first = config.connections[0];
+    if (first?.kind !== 'mqtt') throw new Error('expected an MQTT connection');
+    expect(first.keepaliveSec).toBe(15);
+    expect(first.subscriptions[0]?.qos).toBe(0);
   });
 
   it.each(['mqtt://h', 'mqtts://h:8883', 'ws://h/mqtt', 'wss://h/mqtt'])('accepts the broker URL %s', (url) => {
@@ -192,7 +194,7 @@ describe('loadConfigFile and resolvePassword (files)', () => {
     writeFileSync(path, JSON.stringify({ deviceId: 'desk', connections: [connection()] }));
     const config = loadConfigFile(path);
     expect(config.deviceId).toBe('desk');
-    expect(config.connections[0]?.keepaliveSec).toBe(60);
+    expect(config.connections[0]).toMatchObject({ kind: 'mqtt', keepaliveSec: 60 });
   });
 
   it('reports a missing file with its path and the error code', () => {
@@ -279,5 +281,37 @@ describe('loadConfigFile and relative password files', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('parseConfig with ntfy connections', () => {
+  const ntfy = (extra: Record<string, unknown> = {}) => ({
+    id: 'push',
+    kind: 'ntfy',
+    url: 'https://ntfy.example.com',
+    subscriptions: [{ topic: 'alerts', channel: 'Alerts' }],
+    ...extra,
+  });
+
+  it('accepts an ntfy connection beside an MQTT one and fills its defaults', () => {
+    const config = parseConfig({ connections: [connection(), ntfy()] });
+    expect(config.connections[1]).toEqual({
+      ...ntfy(),
+      transport: 'auto',
+      keepaliveTimeoutSec: 110,
+      maxPayloadBytes: 256 * 1024,
+      reconnect: { baseMs: 1000, capMs: 60_000 },
+    });
+  });
+
+  it('names the field when an ntfy URL is not http(s) or a topic is not an ntfy topic', () => {
+    const problems = problemsOf({ connections: [ntfy({ url: 'mqtt://x', subscriptions: [{ topic: 'a/b', channel: 'A' }] })] });
+    expect(problems).toContain('connections[0].url: must be the server address, starting with https:// (or http://)');
+    expect(problems).toContain('connections[0].subscriptions[0].topic: must be an ntfy topic: 1 to 64 letters, digits, - or _');
+  });
+
+  it('rejects an unknown kind, saying which kinds exist', () => {
+    const problems = problemsOf({ connections: [ntfy({ kind: 'gotify' })] });
+    expect(problems.join('\n')).toMatch(/connections\[0\]\.kind: kind must be "mqtt" or "ntfy"/);
   });
 });

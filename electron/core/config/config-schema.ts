@@ -77,7 +77,7 @@ export const mqttConnectionSchema = z
     id: z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore'),
-    kind: z.literal('mqtt').default('mqtt'),
+    kind: z.literal('mqtt'),
     url: z.string().refine((value) => {
       try {
         return MQTT_PROTOCOLS.includes(new URL(value).protocol);
@@ -106,6 +106,58 @@ export const mqttConnectionSchema = z
     path: ['password'],
   });
 
+/** One ntfy topic and the channel its messages belong to. */
+export const ntfySubscriptionSchema = z
+  .object({
+    topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'must be an ntfy topic: 1 to 64 letters, digits, - or _'),
+    channel: z.string().min(1, 'must name the channel').max(100),
+  })
+  .strict();
+
+/**
+ * One ntfy-compatible server. With `username`, the secret (password, passwordFile or passwordEnv) is
+ * sent as HTTP Basic authentication; without it, as a Bearer access token.
+ */
+export const ntfyConnectionSchema = z
+  .object({
+    id: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore'),
+    kind: z.literal('ntfy'),
+    url: z.string().refine((value) => {
+      try {
+        return ['http:', 'https:'].includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    }, 'must be the server address, starting with https:// (or http://)'),
+    username: z.string().optional(),
+    password: z.string().optional(),
+    passwordFile: z.string().optional(),
+    passwordEnv: z.string().optional(),
+    transport: z.enum(['auto', 'ws', 'json', 'sse'], { error: 'must be auto, ws, json or sse' }).default('auto'),
+    keepaliveTimeoutSec: z.number().int().min(10).max(3600).default(110),
+    maxPayloadBytes: z.number().int().min(1).max(256 * 1024 * 1024).default(256 * 1024),
+    subscriptions: z.array(ntfySubscriptionSchema).min(1, 'needs at least one topic'),
+    receipts: z
+      .object({ topic: z.string().regex(/^[-_A-Za-z0-9{}]{1,80}$/, 'must be an ntfy topic, with {device}, {channel} or {connection} if wanted') })
+      .strict()
+      .optional(),
+    reconnect: reconnectSchema.default({ baseMs: 1000, capMs: 60_000 }),
+  })
+  .strict()
+  .refine((c) => [c.password, c.passwordFile, c.passwordEnv].filter((v) => v !== undefined).length <= 1, {
+    message: 'give at most one of password, passwordFile and passwordEnv',
+    path: ['password'],
+  });
+
+/** A connection of any kind; `kind` defaults to "mqtt". */
+export const connectionSchema = z.preprocess(
+  (value) =>
+    value !== null && typeof value === 'object' && !Array.isArray(value) && !('kind' in value) ? { ...value, kind: 'mqtt' } : value,
+  z.discriminatedUnion('kind', [mqttConnectionSchema, ntfyConnectionSchema], { error: 'kind must be "mqtt" or "ntfy"' }),
+);
+
 /**
  * The whole configuration file.
  */
@@ -116,7 +168,7 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore')
       .optional(),
     connections: z
-      .array(mqttConnectionSchema)
+      .array(connectionSchema)
       .min(1, 'needs at least one connection')
       .refine((list) => new Set(list.map((c) => c.id)).size === list.length, 'connection ids must be unique'),
   })
@@ -126,5 +178,9 @@ export const configSchema = z
 export type Config = z.output<typeof configSchema>;
 /** A validated MQTT connection. */
 export type MqttConnectionConfig = z.output<typeof mqttConnectionSchema>;
+/** A validated ntfy connection. */
+export type NtfyConnectionConfig = z.output<typeof ntfyConnectionSchema>;
+/** A validated connection of either kind. */
+export type ConnectionConfig = MqttConnectionConfig | NtfyConnectionConfig;
 /** A validated subscription. */
 export type SubscriptionConfig = z.output<typeof subscriptionSchema>;

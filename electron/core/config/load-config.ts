@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
-import { configSchema, type Config, type MqttConnectionConfig } from './config-schema.ts';
+import { configSchema, type Config, type ConnectionConfig } from './config-schema.ts';
 
 /**
  * A configuration that cannot be used, with every problem named by its field.
@@ -75,7 +75,7 @@ export function loadConfigFile(path: string): Config {
     connections: config.connections.map((c) => ({
       ...c,
       ...(c.passwordFile === undefined ? {} : { passwordFile: near(c.passwordFile) }),
-      ...(c.tls === undefined
+      ...(c.kind !== 'mqtt' || c.tls === undefined
         ? {}
         : {
             tls: {
@@ -95,7 +95,7 @@ export function loadConfigFile(path: string): Config {
  * @throws ConfigError when the file cannot be read or the variable is not set.
  */
 export function resolvePassword(
-  connection: MqttConnectionConfig,
+  connection: ConnectionConfig,
   env: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
   if (connection.password !== undefined) return connection.password;

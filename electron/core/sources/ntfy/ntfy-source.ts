@@ -176,6 +176,7 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
   #firstOpenSec: number | undefined;
   #lastError: string | undefined;
   #received = 0;
+  #bytes = 0;
   #rejected = 0;
 
   constructor(options: NtfySourceOptions & NtfySourceTuning) {
@@ -216,7 +217,9 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
       connectedSinceMs: this.#lifecycle.connectedSinceMs,
       reconnects: this.#lifecycle.reconnects,
       received: this.#received,
+      bytes: this.#bytes,
       rejected: this.#rejected,
+      warning: undefined,
     };
   }
 
@@ -297,8 +300,13 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
     this.#armWatchdog(seq);
     const transport: NtfyLinkTransport =
       this.#config.transport === 'auto' ? (this.#fellBackToJson ? 'json' : 'ws') : this.#config.transport;
-    if (transport === 'ws') this.#openWebSocket(seq);
-    else this.#openStream(seq, transport);
+    try {
+      if (transport === 'ws') this.#openWebSocket(seq);
+      else this.#openStream(seq, transport);
+    } catch (error) {
+      // Only a URL the configuration schema should have refused gets here.
+      this.#linkDown(seq, `the subscription could not be started: ${(error as Error).message}`);
+    }
   }
 
   #openWebSocket(seq: number): void {
@@ -325,6 +333,7 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
       this.#linkUp(seq);
     });
     ws.on('message', (data, isBinary) => {
+      if (seq === this.#linkSeq) this.#bytes += rawLength(data);
       if (isBinary) this.#reject(seq, 'a binary WebSocket frame (ntfy sends text)');
       else this.#frame(seq, rawBytes(data));
     });
@@ -338,10 +347,9 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
         this.#linkDown(seq, socketError ? describeNtfyError(socketError) : `the server closed the WebSocket (code ${code})`);
         return;
       }
-      const why =
-        refusedStatus === undefined
-          ? `the WebSocket could not be opened: ${describeNtfyError(socketError ?? new Error('the socket closed'))}`
-          : `the WebSocket upgrade was answered with ${describeNtfyStatus(refusedStatus)}`;
+      const why = `the WebSocket could not be opened: ${
+        refusedStatus === undefined ? describeNtfyError(socketError ?? new Error('the socket closed')) : describeNtfyStatus(refusedStatus)
+      }`;
       if (this.#config.transport === 'auto' && shouldFallBack(refusedStatus, socketError)) this.#fallBack(seq, why);
       else this.#linkDown(seq, why);
     });
@@ -357,8 +365,12 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
 
   #openStream(seq: number, transport: 'json' | 'sse'): void {
     const controller = new AbortController();
-    const closed = this.#readStream(seq, transport, controller.signal);
+    let finished = (): void => {};
+    const closed = new Promise<void>((resolve) => (finished = resolve));
     this.#link = { transport, close: () => controller.abort(), closed };
+    this.#readStream(seq, transport, controller.signal)
+      .catch((error: unknown) => this.#linkDown(seq, describeNtfyError(error)))
+      .finally(finished);
   }
 
   async #readStream(seq: number, transport: 'json' | 'sse', signal: AbortSignal): Promise<void> {
@@ -393,6 +405,7 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
         if (done) break;
         if (seq !== this.#linkSeq) break;
         this.#armWatchdog(seq);
+        this.#bytes += value.byteLength;
         lines.push(value, onLine);
       }
     } catch (error) {
@@ -566,6 +579,10 @@ function serverSays(body: string): string {
     // not JSON: nothing worth quoting
   }
   return '';
+}
+
+function rawLength(data: WebSocket.RawData): number {
+  return Array.isArray(data) ? data.reduce((sum, part) => sum + part.byteLength, 0) : data.byteLength;
 }
 
 function rawBytes(data: WebSocket.RawData): Uint8Array {
