@@ -222,16 +222,17 @@ export class Hub extends TypedEmitter<HubEvents> {
       () => 'sent' as const,
       (error: unknown) => {
         this.#logger.error('read receipt not sent', { connection: connection.id, topic, error: (error as Error).message });
-        return 'pending' as const;
+        return 'failed' as const;
       },
     );
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'pending'>((resolve) => {
       timer = setTimeout(() => resolve('pending'), RECEIPT_WAIT_MS);
     });
-    const outcome = await Promise.race([sent, timeout]);
+    const raced = await Promise.race([sent, timeout]);
     clearTimeout(timer);
-    if (outcome === 'pending') {
+    const outcome = raced === 'failed' ? 'pending' : raced;
+    if (raced === 'pending') {
       this.#logger.warn('read receipt not yet acknowledged by the broker; mqtt.js keeps it queued while the hub runs', {
         connection: connection.id,
         messageId: message.id,
@@ -319,6 +320,10 @@ export class Hub extends TypedEmitter<HubEvents> {
     // A retained message is sent again on every new subscription: without an id of its own it gets one
     // from its topic and content, so the copy is recognised and neither stored nor shown twice.
     if (decoded.id === undefined && incoming.retain) {
+      // It may have arrived live before (with a random id): the same content as the newest message on
+      // its topic is that message again.
+      const latest = this.#store.latestOnTopic(incoming.connectionId, incoming.topic);
+      if (latest && latest.title === decoded.title && latest.body === decoded.body) return true;
       const digest = createHash('sha256').update(incoming.topic).update('\u0000').update(incoming.payload).digest('hex');
       decoded = { ...decoded, id: `retained-${digest.slice(0, 32)}` };
     }

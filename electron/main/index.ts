@@ -1,6 +1,6 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, powerMonitor, session, shell, Tray } from 'electron';
 import { isOpenableLink } from '../api/links.ts';
 import { ApiService } from '../core/api-service.ts';
 import { loadConfigFile } from '../core/config/load-config.ts';
@@ -31,10 +31,12 @@ function flag(name: string): string | undefined {
 }
 
 const dataDirFlag = flag('--data-dir');
-if (dataDirFlag) app.setPath('userData', dataDirFlag);
+// Electron wants an absolute path here; relative ones mean the folder Pushdesk was started from.
+if (dataDirFlag) app.setPath('userData', resolve(dataDirFlag));
 
 function configPath(): string {
-  return flag('--config') ?? join(app.getPath('userData'), 'config.json');
+  const given = flag('--config');
+  return given === undefined ? join(app.getPath('userData'), 'config.json') : resolve(given);
 }
 
 /**
@@ -127,6 +129,18 @@ void app.whenReady().then(async () => {
     ]),
   );
   tray.on('click', () => showWindow());
+  // OS signals into the core: no reconnect attempts while asleep or offline, reconnect at once after.
+  const running = hub;
+  powerMonitor.on('suspend', () => running.suspend());
+  powerMonitor.on('resume', () => running.resume());
+  let online = net.isOnline();
+  running.setOnline(online);
+  setInterval(() => {
+    if (net.isOnline() !== online) {
+      online = !online;
+      running.setOnline(online);
+    }
+  }, 2000).unref();
   hub.start();
   showWindow();
 });

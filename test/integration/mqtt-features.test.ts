@@ -119,6 +119,23 @@ describe('MQTT connections against mosquitto', () => {
     expect(second.shown.filter((n) => n.body === 'Line 3 stopped')).toHaveLength(0);
   });
 
+  it('recognises a retained message it first received live, without an id', async () => {
+    const dataDir = join(dir, 'live-then-retained');
+    const first = await start([connection({ subscriptions: [{ topic: 'state/#', qos: 1, channel: 'State' }] })], dataDir, 'live-dev');
+    await ready(first, 'state/probe');
+    const publisher = await mqtt.connectAsync(broker.url);
+    await publisher.publishAsync('state/line4', 'Line 4 running', { qos: 1, retain: true });
+    await waitFor('the live message', () => first.added.find((m) => m.body === 'Line 4 running'));
+    await first.hub.stop();
+    hubs = [];
+    const second = await start([connection({ subscriptions: [{ topic: 'state/#', qos: 0, channel: 'State' }] })], dataDir, 'live-dev');
+    await waitFor('the retained copy', () => ((second.hub.connectionStatuses()[0]?.received ?? 0) >= 1 ? true : undefined));
+    await publisher.publishAsync('state/line4', '', { qos: 1, retain: true });
+    await publisher.endAsync();
+    expect(second.added.filter((m) => m.body === 'Line 4 running')).toHaveLength(0);
+    expect(second.hub.listMessages({ limit: 10 }).filter((m) => m.body === 'Line 4 running')).toHaveLength(1);
+  });
+
   it('announces presence with a retained birth message and says offline when it stops', async () => {
     const watcher = await mqtt.connectAsync(broker.url);
     const seen: { topic: string; status: string }[] = [];

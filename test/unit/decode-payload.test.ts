@@ -319,8 +319,12 @@ describe('decodePayload: values that would break storage or disguise text', () =
     expect(() => decodePayload(Buffer.from('{"title":"t","time":9007199254741}'), 'C')).toThrow(/field "time" must be epoch seconds/);
   });
 
-  it('accepts the largest representable time', () => {
-    expect(decodePayload(Buffer.from('{"title":"t","time":8640000000000}'), 'C').sentAtMs).toBe(8.64e15);
+  it('rejects a time in milliseconds, saying so', () => {
+    expect(() => decodePayload(Buffer.from('{"title":"t","time":1795300000000}'), 'C')).toThrow(/this looks like milliseconds/);
+  });
+
+  it('accepts a time in seconds', () => {
+    expect(decodePayload(Buffer.from('{"title":"t","time":1795300000}'), 'C').sentAtMs).toBe(1_795_300_000_000);
   });
 
   it('strips C1 control characters and bidi overrides but keeps right-to-left text', () => {

@@ -284,6 +284,15 @@ describe('loadConfigFile and relative password files', () => {
   });
 });
 
+describe('parseConfig: subscriptions', () => {
+  it('refuses the same topic filter twice in one connection', () => {
+    const problems = problemsOf({
+      connections: [connection({ subscriptions: [{ topic: 'a/#', channel: 'A' }, { topic: 'a/#', qos: 0, channel: 'B' }] })],
+    });
+    expect(problems).toContain('connections[0].subscriptions: each topic filter may appear only once');
+  });
+});
+
 describe('parseConfig with ntfy connections', () => {
   const ntfy = (extra: Record<string, unknown> = {}) => ({
     id: 'push',

@@ -97,7 +97,10 @@ export const mqttConnectionSchema = z
     reconnect: reconnectSchema.default({ baseMs: 1000, capMs: 60_000 }),
     keepaliveSec: z.number().int().min(0).max(65535).default(60),
     maxPayloadBytes: z.number().int().min(1).max(256 * 1024 * 1024).default(256 * 1024),
-    subscriptions: z.array(subscriptionSchema).min(1, 'needs at least one subscription'),
+    subscriptions: z
+      .array(subscriptionSchema)
+      .min(1, 'needs at least one subscription')
+      .refine((list) => new Set(list.map((s) => s.topic)).size === list.length, 'each topic filter may appear only once'),
     receipts: receiptTargetSchema.optional(),
   })
   .strict()

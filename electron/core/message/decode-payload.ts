@@ -22,8 +22,11 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
-/** Largest `time` accepted, in epoch seconds: the last second JavaScript dates can represent. */
-const MAX_TIME_SEC = 8_640_000_000_000;
+/**
+ * Largest `time` accepted, in epoch seconds (the year 5138): anything larger is almost surely
+ * milliseconds sent by mistake, which would otherwise be stored as a date millennia ahead.
+ */
+const MAX_TIME_SEC = 100_000_000_000;
 
 /** Removes control characters, bidi overrides and the byte-order mark, normalises line breaks. */
 export function cleanText(text: string): string {
@@ -51,7 +54,7 @@ const jsonMessageSchema = z.object({
       }
     }, 'must be an http:// or https:// URL')
     .optional(),
-  time: z.number().int().nonnegative().max(MAX_TIME_SEC, 'must be epoch seconds').optional(),
+  time: z.number().int().nonnegative().max(MAX_TIME_SEC, 'must be epoch seconds (this looks like milliseconds)').optional(),
 });
 
 /**

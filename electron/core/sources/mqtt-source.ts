@@ -187,7 +187,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
       bytes: this.#bytes,
       rejected: this.#rejected,
       warning:
-        this.#config.tls?.rejectUnauthorized === false
+        this.#config.tls?.rejectUnauthorized === false && /^(mqtts|wss):/i.test(this.#config.url)
           ? "TLS certificate verification is off for this connection: anyone on the network path can impersonate the broker"
           : undefined,
     };
@@ -206,6 +206,8 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
   #open(): void {
     const existing = this.#client;
     if (existing) {
+      // The will is sent by the broker later: give it the time of this connection, not the first one.
+      if (existing.options.will) existing.options.will.payload = Buffer.from(this.#presencePayload('offline'));
       existing.reconnect({ incomingStore: existing.incomingStore, outgoingStore: existing.outgoingStore });
       return;
     }
@@ -287,6 +289,9 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     const cert = read('certFile', tls.certFile);
     const key = read('keyFile', tls.keyFile);
     const passphrase = tls.keyPassphraseEnv === undefined ? undefined : process.env[tls.keyPassphraseEnv];
+    if (tls.keyPassphraseEnv !== undefined && passphrase === undefined) {
+      throw new Error(`tls.keyPassphraseEnv: the environment variable ${tls.keyPassphraseEnv} is not set`);
+    }
     return {
       rejectUnauthorized: tls.rejectUnauthorized,
       ...(ca ? { ca } : {}),

@@ -81,6 +81,7 @@ export class MessageStore {
   readonly #get: StatementSync;
   readonly #markRead: StatementSync;
   readonly #supersede: StatementSync;
+  readonly #latestOnTopic: StatementSync;
   readonly #deleteVersions: StatementSync;
   readonly #readVersions: StatementSync;
 
@@ -96,6 +97,9 @@ export class MessageStore {
     );
     this.#newest = db.prepare('SELECT * FROM messages WHERE deleted_at_ms IS NULL ORDER BY seq DESC LIMIT ?');
     this.#page = db.prepare('SELECT * FROM messages WHERE seq < ? AND deleted_at_ms IS NULL ORDER BY seq DESC LIMIT ?');
+    this.#latestOnTopic = db.prepare(
+      'SELECT * FROM messages WHERE connection_id = ? AND topic = ? AND deleted_at_ms IS NULL ORDER BY seq DESC LIMIT 1',
+    );
     this.#supersede = db.prepare(
       `UPDATE messages SET deleted_at_ms = ?
        WHERE connection_id = ? AND sequence_id = ? AND seq < ? AND deleted_at_ms IS NULL RETURNING seq`,
@@ -221,6 +225,12 @@ export class MessageStore {
   markVersionsRead(connectionId: string, sequenceIdOrId: string, atMs: number): StoredMessage[] {
     const rows = this.#readVersions.all(atMs, connectionId, sequenceIdOrId, sequenceIdOrId) as unknown as MessageRow[];
     return rows.map(toStored);
+  }
+
+  /** The newest visible message on a topic of a connection. */
+  latestOnTopic(connectionId: string, topic: string): StoredMessage | undefined {
+    const row = this.#latestOnTopic.get(connectionId, topic) as MessageRow | undefined;
+    return row === undefined ? undefined : toStored(row);
   }
 
   /** Reads a value kept in the meta table. */
