@@ -124,6 +124,7 @@ export class Hub extends TypedEmitter<HubEvents> {
           now: this.#now,
           backoff: new Backoff({ ...connection.reconnect, resetAfterMs: 60_000 }),
           keepaliveTimeoutMs: connection.keepaliveTimeoutSec * 1000,
+          ...(options.proxyFor ? { proxyFor: options.proxyFor } : {}),
         });
         source.on('status', (status) => this.emit('connectionChanged', status));
         this.#sources.set(connection.id, source);

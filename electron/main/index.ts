@@ -40,15 +40,19 @@ function configPath(): string {
 }
 
 /**
- * The system proxy for each WebSocket broker, as Chromium resolves it (PAC, WPAD, OS settings). Read at
- * start: a change of proxy settings takes effect at the next start.
+ * The system proxy for each WebSocket or HTTP(S) server, as Chromium resolves it (PAC, WPAD, OS
+ * settings), per server origin. Read at start: a change of proxy settings takes effect at the next start.
  */
 async function systemProxies(urls: readonly string[]): Promise<(url: string) => string | undefined> {
+  const origin = (url: string): string => {
+    const parsed = new URL(url.replace(/^ws/i, 'http'));
+    return `${parsed.protocol}//${parsed.host}`;
+  };
   const found = new Map<string, string | undefined>();
   for (const url of urls) {
-    if (/^wss?:/i.test(url)) found.set(url, proxyFromPac(await session.defaultSession.resolveProxy(url.replace(/^ws/i, 'http'))));
+    if (/^(wss?|https?):/i.test(url)) found.set(origin(url), proxyFromPac(await session.defaultSession.resolveProxy(origin(url))));
   }
-  return (url) => found.get(url);
+  return (url) => (/^(wss?|https?):/i.test(url) ? found.get(origin(url)) : undefined);
 }
 
 function showWindow(): void {

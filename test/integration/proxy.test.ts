@@ -9,6 +9,7 @@ import { silentLogger } from '../../electron/core/logger.ts';
 import type { StoredMessage } from '../../electron/core/message/message.ts';
 import { proxyFor, proxyFromPac } from '../../electron/core/sources/proxy.ts';
 import { startConnectProxy, type ConnectProxy } from '../helpers/connect-proxy.ts';
+import { NtfyTestServer } from '../helpers/ntfy-test-server.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { freePort, waitFor, waitForPort } from '../helpers/net.ts';
 
@@ -88,6 +89,57 @@ describe('proxies for WebSocket brokers', () => {
     await receiveOne('direct');
     expect(proxy.tunnels.length).toBe(before);
   });
+});
+
+describe('proxies for ntfy servers', () => {
+  let dir: string;
+  let proxy: ConnectProxy;
+  let server: NtfyTestServer;
+  const saved: Record<string, string | undefined> = {};
+
+  beforeAll(async () => {
+    for (const name of PROXY_VARS) saved[name] = process.env[name];
+    dir = mkdtempSync(join(tmpdir(), 'pushdesk-ntfy-proxy-'));
+    proxy = await startConnectProxy();
+    server = await NtfyTestServer.start({ keepaliveIntervalMs: 0 });
+  });
+  afterAll(async () => {
+    for (const name of PROXY_VARS) {
+      if (saved[name] === undefined) delete process.env[name];
+      else process.env[name] = saved[name];
+    }
+    await server?.close();
+    await proxy?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (const transport of ['ws', 'json'] as const) {
+    it(`subscribes (${transport}) and posts receipts through HTTP_PROXY`, async () => {
+      process.env.HTTP_PROXY = proxy.url;
+      delete process.env.NO_PROXY;
+      const config = parseConfig({
+        deviceId: `ntfy-proxy-${transport}`,
+        connections: [
+          { id: 'n', kind: 'ntfy', url: server.url, transport, subscriptions: [{ topic: 'proxied', channel: 'P' }], receipts: { topic: 'rcpt' } },
+        ],
+      });
+      const hub = new Hub({ config, dataDir: join(dir, transport), notifier: { show() {} }, logger: silentLogger });
+      const added: StoredMessage[] = [];
+      hub.on('messagesAdded', (batch) => added.push(...batch));
+      const before = proxy.tunnels.length;
+      hub.start();
+      try {
+        await waitFor('the ntfy connection', () => (hub.connectionStatuses()[0]?.state === 'connected' ? true : undefined));
+        server.publish('proxied', `via ${transport}`);
+        const message = await waitFor('the message', () => added.find((m) => m.body === `via ${transport}`));
+        expect((await hub.markRead(message.seq)).receipt).toBe('sent');
+      } finally {
+        await hub.stop();
+      }
+      const host = new URL(server.url).host;
+      expect(proxy.tunnels.slice(before).filter((t) => t === host).length).toBeGreaterThanOrEqual(2);
+    });
+  }
 });
 
 describe('proxyFromPac', () => {

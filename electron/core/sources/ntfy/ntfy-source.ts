@@ -1,3 +1,5 @@
+import { fetch as undiciFetch, ProxyAgent, type RequestInit as UndiciRequestInit } from 'undici';
+import { proxyAgentFor, proxyFor, type ProxyResolver } from '../proxy.ts';
 import WebSocket from 'ws';
 import { cleanText } from '../../message/decode-payload.ts';
 import type { Logger } from '../../logger.ts';
@@ -178,9 +180,12 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
   #received = 0;
   #bytes = 0;
   #rejected = 0;
+  readonly #proxyFor: ProxyResolver | undefined;
+  #proxyAgent: ProxyAgent | undefined;
 
   constructor(options: NtfySourceOptions & NtfySourceTuning) {
     super();
+    this.#proxyFor = options.proxyFor;
     this.#config = options.config;
     this.#sink = options.sink;
     this.#cursor = options.cursor;
@@ -279,7 +284,7 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
     if (authorization) headers.Authorization = authorization;
     let response: Response;
     try {
-      response = await fetch(this.#baseUrl(), {
+      response = await this.#fetch(this.#baseUrl(), {
         method: 'POST',
         headers,
         body: JSON.stringify(message),
@@ -291,6 +296,17 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
     const text = await response.text().catch(() => '');
     if (response.ok) return;
     throw new Error(`publishing to "${message.topic}" failed: ${describeNtfyStatus(response.status)}${serverSays(text)}`);
+  }
+
+  /**
+   * fetch, through HTTP(S)_PROXY / NO_PROXY (or the shell's resolver) when one applies. Node's own
+   * fetch takes no proxy, so proxied requests go through the undici package's fetch and ProxyAgent.
+   */
+  async #fetch(url: URL, init: RequestInit): Promise<Response> {
+    const proxy = (this.#proxyFor ?? proxyFor)(url.toString());
+    if (proxy === undefined) return fetch(url, init);
+    this.#proxyAgent ??= new ProxyAgent(proxy);
+    return (await undiciFetch(url, { ...(init as unknown as UndiciRequestInit), dispatcher: this.#proxyAgent })) as unknown as Response;
   }
 
   #open(): void {
@@ -313,7 +329,10 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
     const headers: Record<string, string> = {};
     const authorization = this.#authorization();
     if (authorization) headers.Authorization = authorization;
-    const ws = new WebSocket(this.#subscribeUrl('ws'), {
+    const url = this.#subscribeUrl('ws');
+    const agent = proxyAgentFor(url.toString(), this.#proxyFor);
+    const ws = new WebSocket(url, {
+      ...(agent ? { agent } : {}),
       headers,
       handshakeTimeout: HANDSHAKE_TIMEOUT_MS,
       maxPayload: Math.max(WS_MAX_FRAME_BYTES, this.#config.maxPayloadBytes),
@@ -379,7 +398,7 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
     if (authorization) headers.Authorization = authorization;
     let response: Response;
     try {
-      response = await fetch(this.#subscribeUrl(transport), { headers, signal });
+      response = await this.#fetch(this.#subscribeUrl(transport), { headers, signal });
     } catch (error) {
       if (!signal.aborted) this.#linkDown(seq, describeNtfyError(error));
       return;

@@ -1,6 +1,7 @@
 import type { Logger } from '../../logger.ts';
 import type { Backoff } from '../backoff.ts';
 import type { Timers } from '../connection-lifecycle.ts';
+import type { ProxyResolver } from '../proxy.ts';
 
 /**
  * The contract between the ntfy-compatible source and the hub. The source speaks ntfy's subscribe API
@@ -83,4 +84,6 @@ export interface NtfySourceOptions {
   readonly now?: () => number;
   readonly timers?: Timers;
   readonly backoff?: Backoff;
+  /** Proxy lookup for the server's URLs; HTTP(S)_PROXY and NO_PROXY by default. */
+  readonly proxyFor?: ProxyResolver;
 }
