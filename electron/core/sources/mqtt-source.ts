@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
 import type { MqttConnectionConfig, SubscriptionConfig } from '../config/config-schema.ts';
 import type { Logger } from '../logger.ts';
-import { TypedEmitter } from '../typed-emitter.ts';
 import { Backoff } from './backoff.ts';
-import { ConnectionLifecycle, type Timers } from './connection-lifecycle.ts';
-import { displayUrl, type ConnectionStatus } from './connection-status.ts';
+import type { Timers } from './connection-lifecycle.ts';
 import { proxyAgentFor, type ProxyResolver } from './proxy.ts';
+import { SourceBase } from './source-base.ts';
 import { topicMatches } from './topic-filter.ts';
 
 /** A PUBLISH received from the broker, with the channel its subscription maps to. */
@@ -40,11 +39,6 @@ export interface MessageSink {
 export interface SessionState {
   load(): string | undefined;
   save(value: string): void;
-}
-
-/** Events of an MqttSource. */
-export interface MqttSourceEvents {
-  status: [ConnectionStatus];
 }
 
 /** Turns mqtt.js and socket errors into words a user can act on. */
@@ -99,7 +93,7 @@ export function describeMqttError(error: Error & { code?: string | number }): st
  * One MQTT broker connection (mqtt.js): subscribes, hands each message to the sink and acknowledges
  * QoS 1/2 only after the sink has committed it.
  */
-export class MqttSource extends TypedEmitter<MqttSourceEvents> {
+export class MqttSource extends SourceBase {
   readonly #config: MqttConnectionConfig;
   readonly #clientId: string;
   readonly #password: string | undefined;
@@ -107,14 +101,9 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
   readonly #logger: Logger;
   readonly #now: () => number;
   readonly #session: SessionState | undefined;
-  readonly #lifecycle: ConnectionLifecycle;
   readonly #deviceId: string;
   readonly #proxyFor: ProxyResolver | undefined;
   #client: MqttClient | undefined;
-  #lastError: string | undefined;
-  #received = 0;
-  #bytes = 0;
-  #rejected = 0;
 
   constructor(options: {
     config: MqttConnectionConfig;
@@ -131,7 +120,15 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     /** Proxy lookup for ws:// and wss:// brokers; environment variables by default. */
     proxyFor?: ProxyResolver;
   }) {
-    super();
+    super({
+      id: options.config.id,
+      url: options.config.url,
+      now: options.now,
+      timers: options.timers,
+      backoff:
+        options.backoff ??
+        new Backoff({ baseMs: options.config.reconnect.baseMs, capMs: options.config.reconnect.capMs, resetAfterMs: 60_000 }),
+    });
     this.#config = options.config;
     this.#clientId = options.clientId;
     this.#password = options.password;
@@ -141,61 +138,16 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     this.#session = options.session;
     this.#deviceId = options.deviceId ?? options.clientId;
     this.#proxyFor = options.proxyFor;
-    const backoff =
-      options.backoff ??
-      new Backoff({ baseMs: this.#config.reconnect.baseMs, capMs: this.#config.reconnect.capMs, resetAfterMs: 60_000 });
-    this.#lifecycle = new ConnectionLifecycle({
-      link: { open: () => this.#open(), drop: () => this.#client?.stream.destroy() },
-      now: this.#now,
-      backoff,
-      ...(options.timers ? { timers: options.timers } : {}),
-    });
-    this.#lifecycle.on('change', () => this.emit('status', this.status()));
   }
 
-  /** The system's network went away or came back: no retries while offline, reconnect at once after. */
-  setOnline(online: boolean): void {
-    this.#lifecycle.setOnline(online);
+  protected override dropLink(): void {
+    this.#client?.stream.destroy();
   }
 
-  /** The system is going to sleep. */
-  suspend(): void {
-    this.#lifecycle.suspend();
-  }
-
-  /** The system woke up: reconnect at once. */
-  resume(): void {
-    this.#lifecycle.resume();
-  }
-
-  /** The connection's id from the configuration. */
-  get id(): string {
-    return this.#config.id;
-  }
-
-  /** A snapshot of the connection's state and counters. */
-  status(): ConnectionStatus {
-    return {
-      id: this.#config.id,
-      url: displayUrl(this.#config.url),
-      state: this.#lifecycle.state,
-      stateReason: this.#lifecycle.reason,
-      lastError: this.#lastError,
-      connectedSinceMs: this.#lifecycle.connectedSinceMs,
-      reconnects: this.#lifecycle.reconnects,
-      received: this.#received,
-      bytes: this.#bytes,
-      rejected: this.#rejected,
-      warning:
-        this.#config.tls?.rejectUnauthorized === false && /^(mqtts|wss):/i.test(this.#config.url)
-          ? "TLS certificate verification is off for this connection: anyone on the network path can impersonate the broker"
-          : undefined,
-    };
-  }
-
-  /** Connects and keeps reconnecting until `stop`. */
-  start(): void {
-    this.#lifecycle.start();
+  protected override warning(): string | undefined {
+    return this.#config.tls?.rejectUnauthorized === false && /^(mqtts|wss):/i.test(this.#config.url)
+      ? 'TLS certificate verification is off for this connection: anyone on the network path can impersonate the broker'
+      : undefined;
   }
 
   /**
@@ -203,7 +155,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
    * its own message stores, so QoS 1 receipts queued while the link was down are not forgotten
    * (a bare `reconnect()` would replace them with empty stores).
    */
-  #open(): void {
+  protected override openLink(): void {
     const existing = this.#client;
     if (existing) {
       // The will is sent by the broker later: give it the time of this connection, not the first one.
@@ -215,8 +167,8 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     try {
       tls = this.#tlsOptions();
     } catch (error) {
-      this.#lastError = (error as Error).message;
-      this.#lifecycle.lost(this.#lastError);
+      this.lastError = (error as Error).message;
+      this.lifecycle.lost(this.lastError);
       return;
     }
     const presence = this.#presenceTopic();
@@ -244,17 +196,17 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     this.#client = client;
     client.handleMessage = (packet, done) => this.#handle(client, packet, done);
     client.on('connect', (connack) => {
-      this.#lastError = undefined;
-      this.#lifecycle.connected();
+      this.lastError = undefined;
+      this.lifecycle.connected();
       this.#subscribe(client, connack.sessionPresent);
       if (presence) {
         client.publish(presence, this.#presencePayload('online'), { qos: this.#config.presence?.qos ?? 1, retain: true });
       }
     });
-    client.on('close', () => this.#lifecycle.lost(this.#lastError ?? 'the connection closed'));
+    client.on('close', () => this.lifecycle.lost(this.lastError ?? 'the connection closed'));
     client.on('error', (error) => {
-      this.#lastError = describeMqttError(error as Error & { code?: string | number });
-      this.#logger.warn('mqtt connection error', { connection: this.#config.id, error: this.#lastError });
+      this.lastError = describeMqttError(error as Error & { code?: string | number });
+      this.#logger.warn('mqtt connection error', { connection: this.#config.id, error: this.lastError });
       this.emit('status', this.status());
     });
   }
@@ -315,7 +267,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
 
   /** Disconnects and stops reconnecting. */
   async stop(): Promise<void> {
-    this.#lifecycle.stop();
+    this.lifecycle.stop();
     const client = this.#client;
     if (!client) return;
     this.#client = undefined;
@@ -356,14 +308,14 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
     }
     client.subscribe(toSubscribe, (error, granted) => {
       if (error) {
-        this.#lastError = `subscribing failed: ${error.message}`;
+        this.lastError = `subscribing failed: ${error.message}`;
         this.#logger.error('subscribe failed', { connection: this.#config.id, error: error.message });
         this.emit('status', this.status());
         return;
       }
       const refused = (granted ?? []).filter((g) => g.qos === 128);
       for (const g of refused) {
-        this.#lastError = `the broker refused the subscription to "${g.topic}"`;
+        this.lastError = `the broker refused the subscription to "${g.topic}"`;
         this.#logger.warn('subscription refused', { connection: this.#config.id, topic: g.topic });
         this.emit('status', this.status());
       }
@@ -384,8 +336,8 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
       done();
       return;
     }
-    this.#received++;
-    this.#bytes += packet.payload.length;
+    this.counters.received++;
+    this.counters.bytes += packet.payload.length;
     let accepted: boolean;
     try {
       accepted = this.#sink.accept({
@@ -400,7 +352,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
       });
     } catch (error) {
       // Not acknowledged: dropping the link makes the broker deliver it again on reconnect.
-      this.#lastError = `could not store a message: ${(error as Error).message}`;
+      this.lastError = `could not store a message: ${(error as Error).message}`;
       this.#logger.error('store failed; dropping the link so the broker redelivers', {
         connection: this.#config.id,
         topic: packet.topic,
@@ -409,7 +361,7 @@ export class MqttSource extends TypedEmitter<MqttSourceEvents> {
       client.stream.destroy();
       return;
     }
-    if (!accepted) this.#rejected++;
+    if (!accepted) this.counters.rejected++;
     done();
   }
 

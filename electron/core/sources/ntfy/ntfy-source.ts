@@ -1,12 +1,12 @@
-import { LineSplitter, SseEvents } from './stream-parsers.ts';
 import { fetch as undiciFetch, ProxyAgent, type RequestInit as UndiciRequestInit } from 'undici';
-import { proxyAgentFor, proxyFor, type ProxyResolver } from '../proxy.ts';
 import WebSocket from 'ws';
-import { cleanText } from '../../message/decode-payload.ts';
 import type { Logger } from '../../logger.ts';
-import { TypedEmitter } from '../../typed-emitter.ts';
-import { ConnectionLifecycle, systemTimers, type Timers } from '../connection-lifecycle.ts';
-import { displayUrl, type ConnectionStatus } from '../connection-status.ts';
+import { cleanText } from '../../message/decode-payload.ts';
+import { Backoff } from '../backoff.ts';
+import { systemTimers, type Timers } from '../connection-lifecycle.ts';
+import { proxyAgentFor, proxyFor, type ProxyResolver } from '../proxy.ts';
+import { SourceBase } from '../source-base.ts';
+import { LineSplitter, SseEvents } from './stream-parsers.ts';
 import { parseNtfyFrame, type NtfyEvent } from './ntfy-frames.ts';
 import type { CursorStore, NtfyConnectionOptions, NtfySink, NtfySourceOptions } from './ntfy-types.ts';
 
@@ -34,11 +34,6 @@ const ID = /^[A-Za-z0-9_-]{1,64}$/;
 export interface NtfySourceTuning {
   /** Drop the link and reconnect when nothing arrives for this long; default 110 s. */
   readonly keepaliveTimeoutMs?: number;
-}
-
-/** Events of an NtfySource. */
-export interface NtfySourceEvents {
-  status: [ConnectionStatus];
 }
 
 /**
@@ -160,14 +155,13 @@ export function describeNtfyStatus(status: number): string {
  * Liveness: if nothing arrives for `keepaliveTimeoutMs` (default 110 s, ntfy keepalives come every
  * 45 s) the link is dropped and the shared ConnectionLifecycle reconnects with full-jitter backoff.
  */
-export class NtfySource extends TypedEmitter<NtfySourceEvents> {
+export class NtfySource extends SourceBase {
   readonly #config: NtfyConnectionOptions;
   readonly #sink: NtfySink;
   readonly #cursor: CursorStore;
   readonly #logger: Logger;
   readonly #timers: Timers;
   readonly #keepaliveTimeoutMs: number;
-  readonly #lifecycle: ConnectionLifecycle;
   readonly #seen = new Set<string>();
   #link: Link | undefined;
   /** Incremented whenever a link is replaced or dropped: callbacks of older links check it and stop. */
@@ -177,15 +171,17 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
   #cursorLoaded = false;
   #lastId: string | undefined;
   #firstOpenSec: number | undefined;
-  #lastError: string | undefined;
-  #received = 0;
-  #bytes = 0;
-  #rejected = 0;
   readonly #proxyFor: ProxyResolver | undefined;
   #proxyAgent: ProxyAgent | undefined;
 
   constructor(options: NtfySourceOptions & NtfySourceTuning) {
-    super();
+    super({
+      id: options.config.id,
+      url: options.config.url,
+      now: options.now,
+      timers: options.timers,
+      backoff: options.backoff ?? new Backoff(),
+    });
     this.#proxyFor = options.proxyFor;
     this.#config = options.config;
     this.#sink = options.sink;
@@ -193,18 +189,14 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
     this.#logger = options.logger;
     this.#timers = options.timers ?? systemTimers;
     this.#keepaliveTimeoutMs = options.keepaliveTimeoutMs ?? DEFAULT_KEEPALIVE_TIMEOUT_MS;
-    this.#lifecycle = new ConnectionLifecycle({
-      link: { open: () => this.#open(), drop: () => this.#dropLink() },
-      ...(options.now ? { now: options.now } : {}),
-      ...(options.timers ? { timers: options.timers } : {}),
-      ...(options.backoff ? { backoff: options.backoff } : {}),
-    });
-    this.#lifecycle.on('change', () => this.emit('status', this.status()));
   }
 
-  /** The connection's id from the configuration. */
-  get id(): string {
-    return this.#config.id;
+  protected override openLink(): void {
+    this.#open();
+  }
+
+  protected override dropLink(): void {
+    this.#dropLink();
   }
 
   /** The transport of the current link, if one is open or opening. */
@@ -212,49 +204,12 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
     return this.#link?.transport;
   }
 
-  /** A snapshot of the connection's state and counters. */
-  status(): ConnectionStatus {
-    return {
-      id: this.#config.id,
-      url: displayUrl(this.#config.url),
-      state: this.#lifecycle.state,
-      stateReason: this.#lifecycle.reason,
-      lastError: this.#lastError,
-      connectedSinceMs: this.#lifecycle.connectedSinceMs,
-      reconnects: this.#lifecycle.reconnects,
-      received: this.#received,
-      bytes: this.#bytes,
-      rejected: this.#rejected,
-      warning: undefined,
-    };
-  }
-
-  /** Connects and keeps reconnecting until `stop`. */
-  start(): void {
-    this.#lifecycle.start();
-  }
-
   /** Disconnects and stops reconnecting; resolves once the socket or stream is closed. */
   async stop(): Promise<void> {
-    this.#lifecycle.stop();
+    this.lifecycle.stop();
     const link = this.#link;
     this.#dropLink();
     await link?.closed;
-  }
-
-  /** The system's network went away or came back: no retries while offline, reconnect at once after. */
-  setOnline(online: boolean): void {
-    this.#lifecycle.setOnline(online);
-  }
-
-  /** The system is going to sleep. */
-  suspend(): void {
-    this.#lifecycle.suspend();
-  }
-
-  /** The system woke up: reconnect at once. */
-  resume(): void {
-    this.#lifecycle.resume();
   }
 
   /**
@@ -353,7 +308,7 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
       this.#linkUp(seq);
     });
     ws.on('message', (data, isBinary) => {
-      if (seq === this.#linkSeq) this.#bytes += rawLength(data);
+      if (seq === this.#linkSeq) this.counters.bytes += rawLength(data);
       if (isBinary) this.#reject(seq, 'a binary WebSocket frame (ntfy sends text)');
       else this.#frame(seq, rawBytes(data));
     });
@@ -425,7 +380,7 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
         if (done) break;
         if (seq !== this.#linkSeq) break;
         this.#armWatchdog(seq);
-        this.#bytes += value.byteLength;
+        this.counters.bytes += value.byteLength;
         lines.push(value, onLine);
       }
     } catch (error) {
@@ -439,18 +394,18 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
 
   #linkUp(seq: number): void {
     if (seq !== this.#linkSeq) return;
-    this.#lastError = undefined;
+    this.lastError = undefined;
     this.#armWatchdog(seq);
-    this.#lifecycle.connected();
+    this.lifecycle.connected();
   }
 
   /** The link failed or ended: close it and let the lifecycle schedule a reconnect. */
   #linkDown(seq: number, why: string): void {
     if (seq !== this.#linkSeq) return;
     this.#dropLink();
-    this.#lastError = why;
+    this.lastError = why;
     this.#logger.warn('ntfy link down', { connection: this.#config.id, reason: why });
-    this.#lifecycle.lost(why);
+    this.lifecycle.lost(why);
   }
 
   /** Closes the current link, if any, without reconnecting; its late callbacks are ignored. */
@@ -491,10 +446,10 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
     }
     const message = event.message;
     if (this.#seen.has(message.id)) return;
-    this.#received++;
+    this.counters.received++;
     try {
       if (event.event === 'message') {
-        if (!this.#sink.message(this.#config.id, message)) this.#rejected++;
+        if (!this.#sink.message(this.#config.id, message)) this.counters.rejected++;
       } else {
         this.#sink.remove(this.#config.id, event.event === 'message_delete' ? 'delete' : 'clear', message);
       }
@@ -521,8 +476,8 @@ export class NtfySource extends TypedEmitter<NtfySourceEvents> {
 
   #reject(seq: number, why: string): void {
     if (seq !== this.#linkSeq) return;
-    this.#rejected++;
-    this.#logger.warn('ntfy frame rejected', { connection: this.#config.id, reason: why, rejected: this.#rejected });
+    this.counters.rejected++;
+    this.#logger.warn('ntfy frame rejected', { connection: this.#config.id, reason: why, rejected: this.counters.rejected });
     this.emit('status', this.status());
   }
 

@@ -1,0 +1,89 @@
+import { TypedEmitter } from '../typed-emitter.ts';
+import type { Backoff } from './backoff.ts';
+import { ConnectionLifecycle, type Timers } from './connection-lifecycle.ts';
+import { displayUrl, type ConnectionStatus } from './connection-status.ts';
+
+/** Events every source emits. */
+export interface SourceEvents {
+  status: [ConnectionStatus];
+}
+
+/**
+ * What every kind of source shares: the connection state machine, the counters the UI shows, and the
+ * OS signals (network, sleep) passed through to the state machine. A source implements `openLink`
+ * and `dropLink`, and reports back with `lifecycle.connected()` and `lifecycle.lost(reason)`.
+ */
+export abstract class SourceBase extends TypedEmitter<SourceEvents> {
+  protected readonly lifecycle: ConnectionLifecycle;
+  protected readonly counters = { received: 0, bytes: 0, rejected: 0 };
+  /** Plain words for the most recent failure, cleared when a link comes up. */
+  protected lastError: string | undefined;
+  readonly #id: string;
+  readonly #url: string;
+
+  constructor(options: { id: string; url: string; backoff: Backoff; now?: (() => number) | undefined; timers?: Timers | undefined }) {
+    super();
+    this.#id = options.id;
+    this.#url = options.url;
+    this.lifecycle = new ConnectionLifecycle({
+      link: { open: () => this.openLink(), drop: () => this.dropLink() },
+      backoff: options.backoff,
+      ...(options.now ? { now: options.now } : {}),
+      ...(options.timers ? { timers: options.timers } : {}),
+    });
+    this.lifecycle.on('change', () => this.emit('status', this.status()));
+  }
+
+  /** Opens the link (first connect or reconnect); success or failure goes to the lifecycle. */
+  protected abstract openLink(): void;
+
+  /** Drops the link at once, without reconnecting. */
+  protected abstract dropLink(): void;
+
+  /** A standing safety warning for the status, if any. */
+  protected warning(): string | undefined {
+    return undefined;
+  }
+
+  /** The connection's id from the configuration. */
+  get id(): string {
+    return this.#id;
+  }
+
+  /** A snapshot of the connection's state and counters. */
+  status(): ConnectionStatus {
+    return {
+      id: this.#id,
+      url: displayUrl(this.#url),
+      state: this.lifecycle.state,
+      stateReason: this.lifecycle.reason,
+      lastError: this.lastError,
+      connectedSinceMs: this.lifecycle.connectedSinceMs,
+      reconnects: this.lifecycle.reconnects,
+      received: this.counters.received,
+      bytes: this.counters.bytes,
+      rejected: this.counters.rejected,
+      warning: this.warning(),
+    };
+  }
+
+  /** Connects and keeps reconnecting until stopped. */
+  start(): void {
+    this.lifecycle.start();
+  }
+
+  /** The system's network went away or came back: no retries while offline, reconnect at once after. */
+  setOnline(online: boolean): void {
+    this.lifecycle.setOnline(online);
+  }
+
+  /** The system is going to sleep. */
+  suspend(): void {
+    this.lifecycle.suspend();
+  }
+
+  /** The system woke up: reconnect at once. */
+  resume(): void {
+    this.lifecycle.resume();
+  }
+}
