@@ -37,7 +37,7 @@ export interface HubOptions {
   /** How long new messages gather before the UI is told, in ms (default 50). */
   readonly uiBatchMs?: number;
   readonly env?: NodeJS.ProcessEnv;
-  /** Proxy lookup for WebSocket brokers; HTTP(S)_PROXY and NO_PROXY by default. */
+  /** Proxy lookup for WebSocket brokers and ntfy servers; HTTP(S)_PROXY and NO_PROXY by default. */
   readonly proxyFor?: ProxyResolver;
 }
 
@@ -257,7 +257,10 @@ export class Hub extends TypedEmitter<HubEvents> {
     source: NtfySource | undefined,
   ): Promise<{ message: StoredMessage; receipt: ReceiptOutcome }> {
     if (!connection.receipts || !source) return { message, receipt: 'not-configured' };
-    const topic = receiptTopic(connection.receipts.topic, { device: this.deviceId, channel: message.channel, connection: connection.id });
+    // ntfy topics allow only letters, digits, - and _: anything else a placeholder brings in becomes _.
+    const topic = receiptTopic(connection.receipts.topic, { device: this.deviceId, channel: message.channel, connection: connection.id })
+      .replace(/[^-_A-Za-z0-9]/g, '_')
+      .slice(0, 64);
     const receipt = buildReceipt(message, 'read', this.deviceId, message.readAtMs ?? this.#now());
     try {
       await source.publish(topic, JSON.stringify(receipt));

@@ -56,6 +56,22 @@ describe('MessageStore', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('replaces earlier versions that share a sequence id, or whose id the sequence id names', () => {
+    const [first] = store.insertBatch([newMessage({ id: 'm1', body: 'v1' })]);
+    const [second] = store.insertBatch([newMessage({ id: 'm2', body: 'v2', sequenceId: 'm1' })]);
+    const [third] = store.insertBatch([newMessage({ id: 'm3', body: 'v3', sequenceId: 'm1' })]);
+    expect(second?.replacesSeqs).toEqual([first?.seq]);
+    expect(third?.replacesSeqs).toEqual([second?.seq]);
+    expect(store.page({ limit: 10 }).map((m) => m.body)).toEqual(['v3']);
+  });
+
+  it('does not let a version on another connection replace a message', () => {
+    store.insertBatch([newMessage({ id: 'm1', body: 'v1' })]);
+    const [other] = store.insertBatch([newMessage({ id: 'x', body: 'elsewhere', sequenceId: 'm1' }, { connectionId: 'other' })]);
+    expect(other?.replacesSeqs).toBeUndefined();
+    expect(store.page({ limit: 10 }).map((m) => m.body)).toEqual(['elsewhere', 'v1']);
+  });
+
   it('creates the data directory and the database file inside it', () => {
     expect(store.path).toBe(join(dir, 'data', DATABASE_FILE));
     expect(existsSync(store.path)).toBe(true);

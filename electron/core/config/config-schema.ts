@@ -141,7 +141,10 @@ export const ntfyConnectionSchema = z
     transport: z.enum(['auto', 'ws', 'json', 'sse'], { error: 'must be auto, ws, json or sse' }).default('auto'),
     keepaliveTimeoutSec: z.number().int().min(10).max(3600).default(110),
     maxPayloadBytes: z.number().int().min(1).max(256 * 1024 * 1024).default(256 * 1024),
-    subscriptions: z.array(ntfySubscriptionSchema).min(1, 'needs at least one topic'),
+    subscriptions: z
+      .array(ntfySubscriptionSchema)
+      .min(1, 'needs at least one topic')
+      .refine((list) => new Set(list.map((s) => s.topic)).size === list.length, 'each topic may appear only once'),
     receipts: z
       .object({ topic: z.string().regex(/^[-_A-Za-z0-9{}]{1,80}$/, 'must be an ntfy topic, with {device}, {channel} or {connection} if wanted') })
       .strict()
@@ -152,6 +155,10 @@ export const ntfyConnectionSchema = z
   .refine((c) => [c.password, c.passwordFile, c.passwordEnv].filter((v) => v !== undefined).length <= 1, {
     message: 'give at most one of password, passwordFile and passwordEnv',
     path: ['password'],
+  })
+  .refine((c) => c.username === undefined || [c.password, c.passwordFile, c.passwordEnv].some((v) => v !== undefined), {
+    message: 'a username needs a password (password, passwordFile or passwordEnv)',
+    path: ['username'],
   });
 
 /** A connection of any kind; `kind` defaults to "mqtt". */

@@ -76,7 +76,7 @@ export class ConnectionLifecycle extends TypedEmitter<LifecycleEvents> {
   /** Starts connecting (unless offline or asleep, which wait for the network or resume). */
   start(): void {
     if (this.#state !== 'stopped') return;
-    this.#openOrWait('connecting to the broker');
+    this.#openOrWait('connecting to the server');
   }
 
   /** The link is up. */
@@ -98,7 +98,7 @@ export class ConnectionLifecycle extends TypedEmitter<LifecycleEvents> {
     this.#timer = this.#timers.setTimeout(() => {
       this.#timer = undefined;
       this.#reconnects++;
-      this.#set('connecting', 'reconnecting to the broker');
+      this.#set('connecting', 'reconnecting to the server');
       this.#link.open();
     }, delayMs);
   }

@@ -175,7 +175,10 @@ export class MqttSource extends SourceBase {
     // ws:// and wss:// brokers are reached through HTTP(S)_PROXY unless NO_PROXY names them.
     const agent = /^wss?:/i.test(this.#config.url) ? proxyAgentFor(this.#config.url, this.#proxyFor) : undefined;
     const options: IClientOptions = {
-      ...(agent ? { wsOptions: { agent } } : {}),
+      // mqtt.js does not pass TLS options such as servername on to ws: give them to it here.
+      ...(agent || this.#config.tls?.serverName
+        ? { wsOptions: { ...(agent ? { agent } : {}), ...(this.#config.tls?.serverName ? { servername: this.#config.tls.serverName } : {}) } }
+        : {}),
       clientId: this.#clientId,
       clean: false,
       protocolVersion: this.#config.protocolVersion,

@@ -101,8 +101,10 @@ export class MessageStore {
       'SELECT * FROM messages WHERE connection_id = ? AND topic = ? AND deleted_at_ms IS NULL ORDER BY seq DESC LIMIT 1',
     );
     this.#supersede = db.prepare(
-      `UPDATE messages SET deleted_at_ms = ?
-       WHERE connection_id = ? AND sequence_id = ? AND seq < ? AND deleted_at_ms IS NULL RETURNING seq`,
+      // An update names the message it replaces by sequence id; ntfy's default sequence id is the id of
+      // the first version, which was stored without one.
+      `UPDATE messages SET deleted_at_ms = ?1
+       WHERE connection_id = ?2 AND (sequence_id = ?3 OR id = ?3) AND seq < ?4 AND deleted_at_ms IS NULL RETURNING seq`,
     );
     this.#deleteVersions = db.prepare(
       `UPDATE messages SET deleted_at_ms = ?

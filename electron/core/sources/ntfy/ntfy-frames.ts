@@ -44,8 +44,8 @@ export interface NtfyMessageEvent {
 /** One validated ntfy event. */
 export type NtfyEvent = NtfyControlEvent | NtfyMessageEvent;
 
-/** Largest `time` accepted, in epoch seconds: the last second JavaScript dates can represent. */
-const MAX_TIME_SEC = 8_640_000_000_000;
+/** Largest `time` accepted, in epoch seconds (the year 5138): larger values are milliseconds by mistake. */
+const MAX_TIME_SEC = 100_000_000_000;
 
 /** ntfy message ids are 12 random letters and digits; sequence ids are chosen by publishers. */
 const ID = /^[A-Za-z0-9_-]{1,64}$/;

@@ -98,7 +98,7 @@ function innermost(error: unknown): CodedError {
 export function describeNtfyError(error: unknown): string {
   const inner = innermost(error);
   const code = inner.code ?? '';
-  if (TLS_CODES.has(code)) return `the server's TLS certificate was not accepted (${code}): add its CA to the system or use a trusted certificate`;
+  if (TLS_CODES.has(code)) return `the server's TLS certificate was not accepted (${code}): trust its CA by starting Pushdesk with NODE_EXTRA_CA_CERTS=<CA file>, or give the server a certificate from a public CA`;
   switch (code) {
     case 'ECONNREFUSED':
       return 'the server refused the connection: is it running, and is the port right?';
