@@ -14,6 +14,7 @@ import { NtfySource } from './sources/ntfy/ntfy-source.ts';
 import { ntfyToDecoded } from './sources/ntfy/ntfy-to-message.ts';
 import type { NtfyMessage, NtfySink } from './sources/ntfy/ntfy-types.ts';
 import { MessageStore, type PageQuery } from './store/message-store.ts';
+import { lockDataDir } from './store/data-dir-lock.ts';
 import { WriteBatcher } from './store/write-batcher.ts';
 import { TypedEmitter } from './typed-emitter.ts';
 
@@ -53,6 +54,9 @@ export function defaultClientId(deviceId: string, connectionId: string): string 
   return `pd-${createHash('sha256').update(`${deviceId}\u0000${connectionId}`).digest('hex').slice(0, 20)}`;
 }
 
+/** How far back a redelivered message without an id is compared with what was stored, in ms. */
+const DUPLICATE_WINDOW_MS = 10 * 60_000;
+
 /** How long markRead waits for the broker's PUBACK before answering "pending", in ms. */
 const RECEIPT_WAIT_MS = 2000;
 
@@ -72,6 +76,7 @@ export class Hub extends TypedEmitter<HubEvents> {
   #uiPending: StoredMessage[] = [];
   #uiTimer: NodeJS.Timeout | undefined;
   #started = false;
+  #unlock: (() => void) | undefined;
 
   constructor(options: HubOptions) {
     super();
@@ -83,8 +88,10 @@ export class Hub extends TypedEmitter<HubEvents> {
     const passwords = new Map(options.config.connections.map((c) => [c.id, resolvePassword(c, options.env)]));
     this.#store = MessageStore.open(options.dataDir);
     try {
+      this.#unlock = lockDataDir(options.dataDir);
       this.deviceId = options.config.deviceId ?? this.#storedDeviceId();
     } catch (error) {
+      this.#unlock?.();
       this.#store.close();
       throw error;
     }
@@ -248,6 +255,8 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.#batcher.flush();
     this.#flushUi();
     this.#store.close();
+    this.#unlock?.();
+    this.#unlock = undefined;
   }
 
   /** Posts a read receipt to the ntfy server's receipt topic. */
@@ -328,8 +337,21 @@ export class Hub extends TypedEmitter<HubEvents> {
       // its topic is that message again.
       const latest = this.#store.latestOnTopic(incoming.connectionId, incoming.topic);
       if (latest && latest.title === decoded.title && latest.body === decoded.body) return true;
-      const digest = createHash('sha256').update(incoming.topic).update('\u0000').update(incoming.payload).digest('hex');
+      // Otherwise its id comes from its content and what it follows, so a state that returns to an
+      // earlier value (open, closed, open) is still a new message.
+      const digest = createHash('sha256')
+        .update(`${incoming.topic}\u0000${latest?.seq ?? 0}\u0000`)
+        .update(incoming.payload)
+        .digest('hex');
       decoded = { ...decoded, id: `retained-${digest.slice(0, 32)}` };
+    } else if (decoded.id === undefined && incoming.duplicate) {
+      // A redelivery (DUP) of a message without an id: if the same content arrived on this topic in the
+      // last minutes, the broker is sending it again because our acknowledgement was lost with the link.
+      const since = this.#now() - DUPLICATE_WINDOW_MS;
+      const copy = this.#store
+        .recentOnTopic(incoming.connectionId, incoming.topic, 50)
+        .find((m) => m.receivedAtMs >= since && m.title === decoded.title && m.body === decoded.body);
+      if (copy) return true;
     }
     const item = {
       message: decoded,

@@ -157,6 +157,12 @@ function serveSocket(ws: WebSocket, options: BridgeOptions): void {
   };
   const unsubscribe = forwardHubEvents(options.hub, (name, payload) => send({ type: 'event', name, payload }));
   ws.on('close', unsubscribe);
+  // ws reports a frame it cannot accept (too large, invalid UTF-8, bad opcode) as an error on the
+  // socket: without a listener that would end the whole hub.
+  ws.on('error', (error) => {
+    options.logger.warn('bridge: closed a socket that sent an invalid frame', { error: error.message.slice(0, 200) });
+    ws.terminate();
+  });
   ws.on('message', (data, isBinary) => {
     let frame;
     try {

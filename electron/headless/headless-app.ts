@@ -28,7 +28,7 @@ export async function startHeadless(options: {
   uiDir?: string;
 }): Promise<HeadlessApp> {
   const hub = new Hub({ config: options.config, dataDir: options.dataDir, notifier: options.notifier, logger: options.logger });
-  let bridge: Bridge;
+  let bridge: Bridge | undefined;
   try {
     bridge = await startBridge({
       hub,
@@ -37,11 +37,12 @@ export async function startHeadless(options: {
       logger: options.logger,
       port: options.port ?? 0,
     });
+    hub.start();
   } catch (error) {
+    await bridge?.close();
     await hub.stop();
     throw error;
   }
-  hub.start();
   return {
     hub,
     bridge,

@@ -8,6 +8,9 @@ import type { NotificationRequest, Notifier } from '../core/notify/notifier.ts';
  * message itself comes with the notification rules).
  */
 export function createElectronNotifier(options: { logger: Logger; onClick: (seq: number) => void }): Notifier {
+  // Electron drops a Notification's click handler once the object is garbage-collected: keep each one
+  // until it is clicked or closed.
+  const shown = new Set<Notification>();
   return {
     show(request: NotificationRequest): void {
       if (!Notification.isSupported()) return;
@@ -18,7 +21,12 @@ export function createElectronNotifier(options: { logger: Logger; onClick: (seq:
         urgency: request.urgency,
         timeoutType: request.urgency === 'critical' ? 'never' : 'default',
       });
-      notification.on('click', () => options.onClick(request.seq));
+      shown.add(notification);
+      notification.on('click', () => {
+        shown.delete(notification);
+        options.onClick(request.seq);
+      });
+      notification.on('close', () => shown.delete(notification));
       notification.on('failed', (_event, error) => options.logger.warn('notification failed', { seq: request.seq, error }));
       notification.show();
     },

@@ -84,6 +84,10 @@ function showWindow(): void {
   }
 }
 
+// One Pushdesk per user: a second launch brings the first one's window up and quits.
+if (!app.requestSingleInstanceLock()) app.quit();
+app.on('second-instance', () => showWindow());
+
 app.on('web-contents-created', (_event, contents) => {
   // No window ever opens inside the app; an http(s) link a message carries opens in the browser.
   contents.setWindowOpenHandler(({ url }) => {

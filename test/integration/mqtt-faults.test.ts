@@ -11,10 +11,15 @@ import { startHubProcess, type HubProcess } from '../helpers/hub-process.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { waitFor } from '../helpers/net.ts';
 
+/**
+ * Rows stored, and distinct messages among them by content: every test message has its own body, so a
+ * body stored twice is a message shown twice (ids alone cannot tell, the store's unique key makes them
+ * distinct by construction).
+ */
 function counts(dbPath: string): { rows: number; distinct: number } {
   const db = new DatabaseSync(dbPath, { readOnly: true });
   try {
-    return db.prepare('SELECT count(*) AS "rows", count(DISTINCT id) AS "distinct" FROM messages').get() as { rows: number; distinct: number };
+    return db.prepare('SELECT count(*) AS "rows", count(DISTINCT body || title) AS "distinct" FROM messages').get() as { rows: number; distinct: number };
   } finally {
     db.close();
   }
@@ -24,12 +29,20 @@ function counts(dbPath: string): { rows: number; distinct: number } {
  * A QoS 1 publisher that rides out broker restarts: a publish the broker did not acknowledge (mqtt.js
  * fails it with "Connection closed") is sent again until it is, as an at-least-once sender would.
  */
-async function publishStream(url: string, total: number, prefix: string, between: (i: number) => Promise<void>): Promise<void> {
+async function publishStream(
+  url: string,
+  total: number,
+  prefix: string,
+  between: (i: number) => Promise<void>,
+  payload: (i: number) => { body: string; qos: 1 | 2 } = (i) => ({ body: JSON.stringify({ id: `${prefix}-${i}`, title: `message ${i}` }), qos: 1 }),
+  sequential = false,
+): Promise<void> {
   const publisher = await mqtt.connectAsync(url, { clientId: `${prefix}-publisher`, clean: false, reconnectPeriod: 50 });
   const send = async (i: number): Promise<void> => {
     for (;;) {
       try {
-        await publisher.publishAsync('stream/x', JSON.stringify({ id: `${prefix}-${i}`, title: `message ${i}` }), { qos: 1 });
+        const { body, qos } = payload(i);
+        await publisher.publishAsync('stream/x', body, { qos });
         return;
       } catch {
         await new Promise((resolve) => setTimeout(resolve, 50));
@@ -38,7 +51,10 @@ async function publishStream(url: string, total: number, prefix: string, between
   };
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < total; i++) {
-    pending.push(send(i));
+    // mosquitto 2.0.11 (Debian 12) does not forward every QoS 2 message a publisher sends without
+    // waiting for the previous one (upstream issue #3056): a QoS 2 stream is sent one at a time.
+    if (sequential) await send(i);
+    else pending.push(send(i));
     await between(i);
   }
   await Promise.all(pending);
@@ -53,7 +69,7 @@ async function subscribed(url: string, stored: () => boolean): Promise<void> {
   await probe.endAsync();
 }
 
-describe('no loss and no duplicates through faults (QoS 1)', () => {
+describe('no loss and no duplicates through faults', () => {
   let dir: string;
   let broker: Mosquitto;
 
@@ -102,7 +118,7 @@ describe('no loss and no duplicates through faults (QoS 1)', () => {
     expect(final).toEqual({ rows: TOTAL + 1, distinct: TOTAL + 1 });
   });
 
-  it('keeps every message exactly once when the hub is killed with SIGKILL 10 times during the stream', async () => {
+  it('keeps every message exactly once when the hub is killed with SIGKILL 10 times during a QoS 1 and 2 stream, with and without ids', async () => {
     const TOTAL = 2000;
     const configPath = join(dir, 'kill-config.json');
     const dataDir = join(dir, 'kill-data');
@@ -110,7 +126,7 @@ describe('no loss and no duplicates through faults (QoS 1)', () => {
       configPath,
       JSON.stringify({
         deviceId: 'kills',
-        connections: [{ id: 'c', url: broker.url, reconnect: { baseMs: 50, capMs: 500 }, subscriptions: [{ topic: 'stream/#', qos: 1, channel: 'Stream' }] }],
+        connections: [{ id: 'c', url: broker.url, reconnect: { baseMs: 50, capMs: 500 }, subscriptions: [{ topic: 'stream/#', qos: 2, channel: 'Stream' }] }],
       }),
     );
     const env = { DBUS_SESSION_BUS_ADDRESS: 'disabled:', DISPLAY: '' };
@@ -125,7 +141,12 @@ describe('no loss and no duplicates through faults (QoS 1)', () => {
         await hub.kill();
         hub = await startHubProcess({ configPath, dataDir, env });
       }
-    });
+    }, (i) => {
+      // Every third message is plain text without an id (found again only by its content), every
+      // second one QoS 2 (committed before PUBREC).
+      const body = i % 3 === 0 ? `plain text message ${i}` : JSON.stringify({ id: `k-${i}`, title: `message ${i}` });
+      return { body, qos: i % 2 === 0 ? 2 : 1 };
+    }, true);
     const final = await waitFor('all messages after the kills', () => {
       const c = counts(dbPath);
       return c.distinct >= TOTAL + 1 ? c : undefined;

@@ -16,6 +16,8 @@ export interface IncomingPublish {
   readonly payload: Buffer;
   readonly qos: 0 | 1 | 2;
   readonly retain: boolean;
+  /** The broker's DUP flag: this may be a redelivery of a message sent before. */
+  readonly duplicate: boolean;
   /** MQTT 5 response topic and correlation data, when the sender set them. */
   readonly responseTopic: string | undefined;
   readonly correlationData: Buffer | undefined;
@@ -39,6 +41,16 @@ export interface MessageSink {
 export interface SessionState {
   load(): string | undefined;
   save(value: string): void;
+}
+
+/**
+ * An MQTT 5 response topic we may publish a receipt to: a topic name, not a filter (no + or #), not a
+ * broker-internal $ topic, no NUL. A publisher must not be able to make the hub publish where the
+ * broker would disconnect it for doing so.
+ */
+export function usableResponseTopic(topic: string | undefined): string | undefined {
+  if (topic === undefined || topic === '' || topic.startsWith('$') || /[+#]/.test(topic) || topic.includes('\u0000') || topic.length > 1024) return undefined;
+  return topic;
 }
 
 /** Turns mqtt.js and socket errors into words a user can act on. */
@@ -104,6 +116,8 @@ export class MqttSource extends SourceBase {
   readonly #deviceId: string;
   readonly #proxyFor: ProxyResolver | undefined;
   #client: MqttClient | undefined;
+  /** 'close' events of links dropped on purpose before a reconnect; they are not losses. */
+  #closesToIgnore = 0;
 
   constructor(options: {
     config: MqttConnectionConfig;
@@ -158,9 +172,21 @@ export class MqttSource extends SourceBase {
   protected override openLink(): void {
     const existing = this.#client;
     if (existing) {
-      // The will is sent by the broker later: give it the time of this connection, not the first one.
-      if (existing.options.will) existing.options.will.payload = Buffer.from(this.#presencePayload('offline'));
-      existing.reconnect({ incomingStore: existing.incomingStore, outgoingStore: existing.outgoingStore });
+      const reopen = (): void => {
+        if (this.#client !== existing || this.lifecycle.state !== 'connecting') return;
+        // The will is sent by the broker later: give it the time of this connection, not the first one.
+        if (existing.options.will) existing.options.will.payload = Buffer.from(this.#presencePayload('offline'));
+        existing.reconnect({ incomingStore: existing.incomingStore, outgoingStore: existing.outgoingStore });
+      };
+      if (existing.connected || !existing.stream.destroyed || existing.reconnecting) {
+        // A link dropped in this same turn has not closed yet: reconnecting now would make mqtt.js close
+        // the very stores it is handed. Wait for its close, which must not count as a new loss.
+        this.#closesToIgnore++;
+        existing.once('close', reopen);
+        existing.stream.destroy();
+      } else {
+        reopen();
+      }
       return;
     }
     let tls: Partial<IClientOptions>;
@@ -173,7 +199,14 @@ export class MqttSource extends SourceBase {
     }
     const presence = this.#presenceTopic();
     // ws:// and wss:// brokers are reached through HTTP(S)_PROXY unless NO_PROXY names them.
-    const agent = /^wss?:/i.test(this.#config.url) ? proxyAgentFor(this.#config.url, this.#proxyFor) : undefined;
+    let agent;
+    try {
+      agent = /^wss?:/i.test(this.#config.url) ? proxyAgentFor(this.#config.url, this.#proxyFor) : undefined;
+    } catch (error) {
+      this.lastError = `the proxy setting is not usable (check HTTP_PROXY / HTTPS_PROXY): ${(error as Error).message}`;
+      this.lifecycle.lost(this.lastError);
+      return;
+    }
     const options: IClientOptions = {
       // mqtt.js does not pass TLS options such as servername on to ws: give them to it here.
       ...(agent || this.#config.tls?.serverName
@@ -192,12 +225,27 @@ export class MqttSource extends SourceBase {
       reconnectPeriod: 0,
       connectTimeout: 10_000,
       resubscribe: false, // see #subscribe
+      // QoS 2: mqtt.js sends PUBREC on arrival and calls handleMessage only at PUBREL, keeping the message
+      // in memory between the two. Committing here, before PUBREC, means a crash in between repeats the
+      // delivery instead of losing it. QoS 0 and 1 are committed in handleMessage. (mqtt.js calls
+      // customHandleAcks with MQTT 5 only; MQTT 3.1.1 commits QoS 2 at PUBREL, see handleMessage.)
+      customHandleAcks: (_topic, _message, packet, done) => {
+        if (packet.qos !== 2) {
+          done(0);
+          return;
+        }
+        if (this.#deliver(packet)) done(0);
+      },
       ...(this.#config.username === undefined ? {} : { username: this.#config.username }),
       ...(this.#password === undefined ? {} : { password: this.#password }),
     };
     const client = mqtt.connect(this.#config.url, options);
     this.#client = client;
-    client.handleMessage = (packet, done) => this.#handle(client, packet, done);
+    client.handleMessage = (packet, done) => {
+      // With MQTT 5 a QoS 2 message was committed in customHandleAcks already; mqtt.js calls that only
+      // for MQTT 5, so with 3.1.1 it is committed here, at PUBREL.
+      if ((packet.qos === 2 && this.#config.protocolVersion === 5) || this.#deliver(packet)) done();
+    };
     client.on('connect', (connack) => {
       this.lastError = undefined;
       this.lifecycle.connected();
@@ -206,7 +254,22 @@ export class MqttSource extends SourceBase {
         client.publish(presence, this.#presencePayload('online'), { qos: this.#config.presence?.qos ?? 1, retain: true });
       }
     });
-    client.on('close', () => this.lifecycle.lost(this.lastError ?? 'the connection closed'));
+    client.on('close', () => {
+      if (this.#closesToIgnore > 0) {
+        this.#closesToIgnore--;
+        return;
+      }
+      this.lifecycle.lost(this.lastError ?? 'the connection closed');
+    });
+    client.on('disconnect', (packet) => {
+      // MQTT 5: the broker says why it closes the link (0x8E: another client took over this session).
+      const code = packet.reasonCode ?? 0;
+      this.lastError =
+        code === 0x8e
+          ? 'another client connected with the same client id and took over this session: is Pushdesk running twice with the same data?'
+          : `the broker closed the connection (reason code ${code}${packet.properties?.reasonString ? `: ${packet.properties.reasonString}` : ''})`;
+      this.#logger.warn('broker disconnected us', { connection: this.#config.id, error: this.lastError });
+    });
     client.on('error', (error) => {
       this.lastError = describeMqttError(error as Error & { code?: string | number });
       this.#logger.warn('mqtt connection error', { connection: this.#config.id, error: this.lastError });
@@ -275,14 +338,19 @@ export class MqttSource extends SourceBase {
     if (!client) return;
     this.#client = undefined;
     const presence = this.#presenceTopic();
+    const within = async (ms: number, work: Promise<unknown>): Promise<void> => {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([work.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+      clearTimeout(timer);
+    };
     if (presence && client.connected) {
       // A clean disconnect does not fire the will: say "offline" ourselves, briefly.
-      await Promise.race([
-        client.publishAsync(presence, this.#presencePayload('offline'), { qos: this.#config.presence?.qos ?? 1, retain: true }).catch(() => undefined),
-        new Promise((resolve) => setTimeout(resolve, 1000)),
-      ]);
+      await within(1000, client.publishAsync(presence, this.#presencePayload('offline'), { qos: this.#config.presence?.qos ?? 1, retain: true }));
     }
-    await client.endAsync();
+    // A graceful end waits for every queued publish to be acknowledged, which never happens while the
+    // broker is unreachable: give it two seconds, then force it.
+    if (client.connected) await within(2000, client.endAsync());
+    if (!client.disconnected) await client.endAsync(true);
   }
 
   /**
@@ -293,52 +361,87 @@ export class MqttSource extends SourceBase {
    * retained message), and filters no longer configured are unsubscribed.
    */
   #subscribe(client: MqttClient, sessionPresent: boolean): void {
-    const wanted: Record<string, 0 | 1 | 2> = {};
-    for (const sub of this.#config.subscriptions) wanted[sub.topic] = sub.qos;
-    let held: Record<string, number>;
+    // What the broker should hold per filter: QoS and, with MQTT 5, the subscription identifier (the
+    // filter's position + 1), as "qos:id". Older records (plain numbers) simply differ and resubscribe.
+    const v5 = this.#config.protocolVersion === 5;
+    const wanted: Record<string, string> = {};
+    this.#config.subscriptions.forEach((sub, i) => (wanted[sub.topic] = v5 ? `${sub.qos}:${i + 1}` : `${sub.qos}`));
+    let held: Record<string, unknown>;
     try {
-      held = sessionPresent ? (JSON.parse(this.#session?.load() ?? 'null') as Record<string, number> | null) ?? {} : {};
+      held = sessionPresent ? (JSON.parse(this.#session?.load() ?? 'null') as Record<string, unknown> | null) ?? {} : {};
     } catch {
       held = {};
     }
-    const toSubscribe: Record<string, { qos: 0 | 1 | 2 }> = {};
-    for (const [topic, qos] of Object.entries(wanted)) if (held[topic] !== qos) toSubscribe[topic] = { qos };
+    const changed = this.#config.subscriptions.map((sub, i) => ({ sub, id: i + 1 })).filter(({ sub }) => held[sub.topic] !== wanted[sub.topic]);
     const toUnsubscribe = Object.keys(held).filter((topic) => !(topic in wanted));
     if (toUnsubscribe.length > 0) client.unsubscribe(toUnsubscribe);
-    if (Object.keys(toSubscribe).length === 0) {
+    if (changed.length === 0) {
       this.#session?.save(JSON.stringify(wanted));
       return;
     }
-    client.subscribe(toSubscribe, (error, granted) => {
-      if (error) {
-        this.lastError = `subscribing failed: ${error.message}`;
-        this.#logger.error('subscribe failed', { connection: this.#config.id, error: error.message });
-        this.emit('status', this.status());
-        return;
-      }
-      const refused = (granted ?? []).filter((g) => g.qos === 128);
-      for (const g of refused) {
-        this.lastError = `the broker refused the subscription to "${g.topic}"`;
-        this.#logger.warn('subscription refused', { connection: this.#config.id, topic: g.topic });
-        this.emit('status', this.status());
-      }
-      const heldNow: Record<string, number> = { ...wanted };
-      for (const g of refused) delete heldNow[g.topic];
+    // One SUBSCRIBE per filter with MQTT 5: an identifier belongs to a whole SUBSCRIBE packet.
+    const batches = v5
+      ? changed.map(({ sub, id }) => ({ map: { [sub.topic]: { qos: sub.qos } }, properties: { subscriptionIdentifier: id } }))
+      : [{ map: Object.fromEntries(changed.map(({ sub }) => [sub.topic, { qos: sub.qos }])), properties: undefined }];
+    let remaining = batches.length;
+    const refusedTopics = new Set<string>();
+    let failed = false;
+    const finish = (): void => {
+      if (--remaining > 0 || failed) return;
+      const heldNow: Record<string, string> = { ...wanted };
+      for (const topic of refusedTopics) delete heldNow[topic];
       this.#session?.save(JSON.stringify(heldNow));
-    });
-  }
-
-  #channelFor(topic: string): SubscriptionConfig | undefined {
-    return this.#config.subscriptions.find((sub) => topicMatches(sub.topic, topic));
-  }
-
-  #handle(client: MqttClient, packet: IPublishPacket, done: (error?: Error) => void): void {
-    const subscription = this.#channelFor(packet.topic);
-    if (!subscription) {
-      this.#logger.warn('message on a topic no subscription matches', { connection: this.#config.id, topic: packet.topic });
-      done();
-      return;
+    };
+    for (const batch of batches) {
+      client.subscribe(batch.map, batch.properties ? { properties: batch.properties } : {}, (error, granted) => {
+        if (error) {
+          failed = true;
+          this.lastError = `subscribing failed: ${error.message}`;
+          this.#logger.error('subscribe failed', { connection: this.#config.id, error: error.message });
+          this.emit('status', this.status());
+          return;
+        }
+        for (const g of (granted ?? []).filter((g) => g.qos === 128)) {
+          refusedTopics.add(g.topic);
+          this.lastError = `the broker refused the subscription to "${g.topic}"`;
+          this.#logger.warn('subscription refused', { connection: this.#config.id, topic: g.topic });
+          this.emit('status', this.status());
+        }
+        finish();
+      });
     }
+  }
+
+  /**
+   * The subscription a message belongs to: the first configured filter that matches its topic.
+   *
+   * With MQTT 5 the broker sends one copy per matching subscription, each carrying the identifiers of
+   * the subscriptions it is for; only the copy for that first filter is taken, so overlapping filters
+   * (home/# and home/+/alarm) do not show a message twice. Returns undefined for a copy to skip.
+   */
+  #subscriptionFor(packet: IPublishPacket): SubscriptionConfig | undefined {
+    const index = this.#config.subscriptions.findIndex((sub) => topicMatches(sub.topic, packet.topic));
+    if (index === -1) {
+      this.#logger.warn('message on a topic no subscription matches', { connection: this.#config.id, topic: packet.topic });
+      return undefined;
+    }
+    const ids = packet.properties?.subscriptionIdentifier;
+    if (ids !== undefined) {
+      const list = Array.isArray(ids) ? ids : [ids];
+      if (!list.includes(index + 1)) return undefined;
+    }
+    return this.#config.subscriptions[index];
+  }
+
+  /**
+   * Hands one message to the sink.
+   *
+   * @returns true when the message may be acknowledged; false when storing failed, in which case the
+   *   link is dropped without acknowledging, so the broker delivers it again.
+   */
+  #deliver(packet: IPublishPacket): boolean {
+    const subscription = this.#subscriptionFor(packet);
+    if (!subscription) return true;
     this.counters.received++;
     this.counters.bytes += packet.payload.length;
     let accepted: boolean;
@@ -350,22 +453,22 @@ export class MqttSource extends SourceBase {
         payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
         qos: packet.qos,
         retain: packet.retain,
-        responseTopic: packet.properties?.responseTopic,
+        duplicate: packet.dup,
+        responseTopic: usableResponseTopic(packet.properties?.responseTopic),
         correlationData: packet.properties?.correlationData,
       });
     } catch (error) {
-      // Not acknowledged: dropping the link makes the broker deliver it again on reconnect.
       this.lastError = `could not store a message: ${(error as Error).message}`;
       this.#logger.error('store failed; dropping the link so the broker redelivers', {
         connection: this.#config.id,
         topic: packet.topic,
         error: (error as Error).message,
       });
-      client.stream.destroy();
-      return;
+      this.#client?.stream.destroy();
+      return false;
     }
     if (!accepted) this.counters.rejected++;
-    done();
+    return true;
   }
 
 }

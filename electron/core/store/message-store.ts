@@ -81,7 +81,7 @@ export class MessageStore {
   readonly #get: StatementSync;
   readonly #markRead: StatementSync;
   readonly #supersede: StatementSync;
-  readonly #latestOnTopic: StatementSync;
+  readonly #recentOnTopic: StatementSync;
   readonly #deleteVersions: StatementSync;
   readonly #readVersions: StatementSync;
 
@@ -97,8 +97,8 @@ export class MessageStore {
     );
     this.#newest = db.prepare('SELECT * FROM messages WHERE deleted_at_ms IS NULL ORDER BY seq DESC LIMIT ?');
     this.#page = db.prepare('SELECT * FROM messages WHERE seq < ? AND deleted_at_ms IS NULL ORDER BY seq DESC LIMIT ?');
-    this.#latestOnTopic = db.prepare(
-      'SELECT * FROM messages WHERE connection_id = ? AND topic = ? AND deleted_at_ms IS NULL ORDER BY seq DESC LIMIT 1',
+    this.#recentOnTopic = db.prepare(
+      'SELECT * FROM messages WHERE connection_id = ? AND topic = ? AND deleted_at_ms IS NULL ORDER BY seq DESC LIMIT ?',
     );
     this.#supersede = db.prepare(
       // An update names the message it replaces by sequence id; ntfy's default sequence id is the id of
@@ -231,8 +231,12 @@ export class MessageStore {
 
   /** The newest visible message on a topic of a connection. */
   latestOnTopic(connectionId: string, topic: string): StoredMessage | undefined {
-    const row = this.#latestOnTopic.get(connectionId, topic) as MessageRow | undefined;
-    return row === undefined ? undefined : toStored(row);
+    return this.recentOnTopic(connectionId, topic, 1)[0];
+  }
+
+  /** The newest visible messages on a topic of a connection, newest first. */
+  recentOnTopic(connectionId: string, topic: string, limit: number): StoredMessage[] {
+    return (this.#recentOnTopic.all(connectionId, topic, limit) as unknown as MessageRow[]).map(toStored);
   }
 
   /** Reads a value kept in the meta table. */

@@ -35,6 +35,8 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE messages ADD COLUMN correlation_data BLOB;
    ALTER TABLE messages ADD COLUMN extra TEXT;
    CREATE INDEX messages_sequence ON messages (connection_id, sequence_id) WHERE sequence_id IS NOT NULL;`,
+  // 3: finding the newest messages of a topic (retained and redelivered messages without an id).
+  `CREATE INDEX messages_topic ON messages (connection_id, topic, seq);`,
 ];
 
 /** The schema version this build writes. */

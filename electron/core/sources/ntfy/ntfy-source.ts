@@ -441,7 +441,19 @@ export class NtfySource extends SourceBase {
       return;
     }
     if (!('message' in event)) {
-      if (event.event === 'open') this.#firstOpenSec ??= event.time;
+      if (event.event === 'open') {
+        this.#firstOpenSec ??= event.time;
+        if (this.#lastId === undefined) {
+          // No message yet: remember the server's time, so messages published while Pushdesk is closed
+          // before the first one ever arrives are still asked for (ntfy reads a number as Unix time).
+          this.#lastId = String(event.time);
+          try {
+            this.#cursor.save(this.#lastId);
+          } catch (error) {
+            this.#logger.error('could not save the ntfy cursor', { connection: this.#config.id, error: (error as Error).message });
+          }
+        }
+      }
       return;
     }
     const message = event.message;
