@@ -30,10 +30,12 @@ export async function startHubProcess(options: {
   let err = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await waitFor(`the hub's UI address (stderr so far: ${err.slice(0, 500)})`, () => {
+  const url = await waitFor("the hub's UI address", () => {
     if (child.exitCode !== null) throw new Error(`the hub exited with ${child.exitCode}: ${err}`);
     return /Pushdesk UI: (\S+)/.exec(out)?.[1];
-  }, 20_000);
+  }, 20_000).catch((error: unknown) => {
+    throw new Error(`${(error as Error).message}; its stderr: ${err.slice(0, 1000)}`, { cause: error });
+  });
   const end = (signal: NodeJS.Signals) => async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {

@@ -133,4 +133,18 @@ describe('the browser bridge demands its token', () => {
     );
     ws.close();
   });
+
+  it('closes a socket that sends a frame over the limit, and keeps serving others', async () => {
+    const url = `ws://127.0.0.1:${bridge.port}/ws`;
+    const headers = { Origin: `http://127.0.0.1:${bridge.port}`, Cookie: `pushdesk_${bridge.port}=${bridge.token}` };
+    const bad = (await openSocket(url, headers)).ws as WebSocket;
+    const closed = new Promise<number>((resolve) => bad.once('close', (code) => resolve(code)));
+    bad.send('x'.repeat(70 * 1024));
+    expect(await closed).not.toBe(1000);
+    const good = (await openSocket(url, headers)).ws as WebSocket;
+    const reply = new Promise<unknown>((resolve) => good.once('message', (data) => resolve(JSON.parse(data.toString()))));
+    good.send(JSON.stringify({ type: 'call', id: 7, method: 'getStatus', args: {} }));
+    expect(await reply).toMatchObject({ type: 'result', id: 7, ok: true });
+    good.close();
+  });
 });

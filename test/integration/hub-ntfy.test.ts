@@ -99,4 +99,15 @@ describe('the hub on an ntfy-compatible server', () => {
     await waitFor('the delete', () => (removed.includes(disk.seq) ? true : undefined));
     expect(hub.listMessages({ limit: 10 }).map((m) => m.body)).toEqual(['Deploy 3 of 3 done']);
   });
+
+  it('gets messages published while it was closed even before it ever received one', async () => {
+    const dataDir = join(dir, 'first-run');
+    const first = await start(dataDir);
+    await first.hub.stop();
+    hubs = [];
+    expect(first.added).toHaveLength(0);
+    server.publish('ops', 'published while closed, first run');
+    const second = await start(dataDir);
+    await waitFor('the message from before the restart', () => second.added.find((m) => m.body === 'published while closed, first run'));
+  });
 });

@@ -193,6 +193,92 @@ describe('MQTT connections against mosquitto', () => {
     expect(reply.body).toMatchObject({ type: 'receipt', messageId: 'task-9', status: 'read' });
   });
 
+  it('keeps receiving after the system sleeps and wakes in the same moment', async () => {
+    const running = await start([connection()]);
+    await ready(running, 'feed/probe');
+    running.hub.suspend();
+    running.hub.resume();
+    await waitFor('the reconnection', () => (running.hub.connectionStatuses()[0]?.state === 'connected' ? true : undefined));
+    const publisher = await mqtt.connectAsync(broker.url);
+    await publisher.publishAsync('feed/after-wake', JSON.stringify({ id: 'after-wake', title: 'after wake' }), { qos: 1 });
+    await publisher.endAsync();
+    await waitFor('the message after waking', () => running.added.find((m) => m.id === 'after-wake'));
+    expect(running.hub.connectionStatuses()[0]?.state).toBe('connected');
+  });
+
+  it('ignores a response topic that is a filter, sending the receipt to the configured topic instead', async () => {
+    const running = await start([connection({ receipts: { topic: 'receipts/{device}' } })]);
+    await ready(running, 'feed/probe');
+    const watcher = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    const topics: string[] = [];
+    watcher.on('message', (topic) => topics.push(topic));
+    await watcher.subscribeAsync('receipts/#', { qos: 1 });
+    await watcher.publishAsync('feed/hostile', JSON.stringify({ id: 'hostile-reply', title: 'reply to a filter' }), {
+      qos: 1,
+      properties: { responseTopic: 'replies/#' },
+    });
+    const message = await waitFor('the message', () => running.added.find((m) => m.id === 'hostile-reply'));
+    expect(message.responseTopic).toBeUndefined();
+    expect((await running.hub.markRead(message.seq)).receipt).toBe('sent');
+    await waitFor('the receipt', () => topics[0]);
+    await watcher.endAsync();
+    expect(topics).toEqual([`receipts/${running.hub.deviceId}`]);
+    expect(running.hub.connectionStatuses()[0]?.reconnects).toBe(0);
+  });
+
+  it('stores a message once when MQTT 5 overlapping subscriptions bring two copies', async () => {
+    const running = await start([
+      connection({
+        subscriptions: [
+          { topic: 'plant/+/alarm', qos: 1, channel: 'Alarms' },
+          { topic: 'plant/#', qos: 1, channel: 'Plant' },
+        ],
+      }),
+    ]);
+    await ready(running, 'plant/probe');
+    const publisher = await mqtt.connectAsync(broker.url);
+    await publisher.publishAsync('plant/p1/alarm', 'Pressure high', { qos: 1 });
+    await publisher.publishAsync('plant/p1/state', 'Running', { qos: 1 });
+    await publisher.endAsync();
+    await waitFor('both messages', () => (running.added.some((m) => m.body === 'Running') ? true : undefined));
+    expect(running.added.filter((m) => m.body === 'Pressure high').map((m) => m.channel)).toEqual(['Alarms']);
+    expect(running.shown.filter((n) => n.body === 'Pressure high')).toHaveLength(1);
+  });
+
+  it('keeps a retained state that returns to an earlier value while the hub was away', async () => {
+    const dataDir = join(dir, 'aba');
+    const publisher = await mqtt.connectAsync(broker.url);
+    await publisher.publishAsync('door/1', 'open', { qos: 1, retain: true });
+    let running = await start([connection({ subscriptions: [{ topic: 'door/#', qos: 1, channel: 'Doors' }] })], dataDir, 'aba-dev');
+    await waitFor('open', () => running.added.find((m) => m.body === 'open'));
+    await publisher.publishAsync('door/1', 'closed', { qos: 1, retain: true });
+    await waitFor('closed', () => running.added.find((m) => m.body === 'closed'));
+    await running.hub.stop();
+    hubs = [];
+    await publisher.publishAsync('door/1', 'open', { qos: 1, retain: true });
+    // A QoS change resubscribes, so the broker sends the retained "open" again.
+    running = await start([connection({ subscriptions: [{ topic: 'door/#', qos: 0, channel: 'Doors' }] })], dataDir, 'aba-dev');
+    await waitFor('open again', () => running.added.find((m) => m.body === 'open'));
+    await publisher.publishAsync('door/1', '', { qos: 1, retain: true });
+    await publisher.endAsync();
+    expect(running.hub.listMessages({ limit: 10 }).map((m) => m.body)).toEqual(['open', 'closed', 'open']);
+  });
+
+  it('stops promptly while a receipt is queued and the broker is gone', async () => {
+    const running = await start([connection({ receipts: { topic: 'receipts/{device}' } })]);
+    await ready(running, 'feed/probe');
+    const probe = running.added.find((m) => m.title === 'probe') as StoredMessage;
+    await broker.stop();
+    await waitFor('the loss', () => (running.hub.connectionStatuses()[0]?.state !== 'connected' ? true : undefined));
+    expect((await running.hub.markRead(probe.seq)).receipt).toBe('pending');
+    // Before the fix this never resolved (mqtt.js waited for the queue to drain): the test's timeout is
+    // the assertion. The store is closed afterwards, so a second stop has nothing left to do.
+    await running.hub.stop();
+    hubs = [];
+    await broker.start();
+    expect(() => running.hub.listMessages({ limit: 1 })).toThrow();
+  });
+
   it('keeps one connection receiving while another cannot reach its broker', async () => {
     const deadPort = await freePort();
     const running = await start([

@@ -5,7 +5,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../electron/core/config/load-config.ts';
 import { Hub } from '../../electron/core/hub.ts';
-import { silentLogger } from '../../electron/core/logger.ts';
+import { silentLogger, type Logger } from '../../electron/core/logger.ts';
 import type { StoredMessage } from '../../electron/core/message/message.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { waitFor } from '../helpers/net.ts';
@@ -24,12 +24,15 @@ describe('a persistent session follows configuration changes', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  const warnings: string[] = [];
+  const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+
   const startHub = async (topics: string[]): Promise<{ hub: Hub; seen: StoredMessage[] }> => {
     const config = parseConfig({
       deviceId: 'session-test',
       connections: [{ id: 'c', url: broker.url, subscriptions: topics.map((topic) => ({ topic, qos: 1, channel: topic })) }],
     });
-    const hub = new Hub({ config, dataDir: join(dir, 'data'), notifier: { show() {} }, logger: silentLogger });
+    const hub = new Hub({ config, dataDir: join(dir, 'data'), notifier: { show() {} }, logger });
     const seen: StoredMessage[] = [];
     hub.on('messagesAdded', (batch) => seen.push(...batch));
     hub.start();
@@ -54,5 +57,7 @@ describe('a persistent session follows configuration changes', () => {
     await second.hub.stop();
     await publisher.endAsync();
     expect(second.seen.map((m) => m.topic)).toEqual(['new/1', 'new/2']);
+    // The removed filter was unsubscribed: the broker did not even send old/2.
+    expect(warnings).not.toContain('message on a topic no subscription matches');
   });
 });
