@@ -63,6 +63,9 @@ function toStored(row: MessageRow): StoredMessage {
   };
 }
 
+/** How many of the newest rows recentOnTopic looks through. */
+const RECENT_WINDOW = 5000;
+
 /** File name of the message database inside the data directory. */
 export const DATABASE_FILE = 'messages.sqlite';
 
@@ -82,6 +85,7 @@ export class MessageStore {
   readonly #markRead: StatementSync;
   readonly #supersede: StatementSync;
   readonly #recentOnTopic: StatementSync;
+  readonly #latestRetained: StatementSync;
   readonly #deleteVersions: StatementSync;
   readonly #readVersions: StatementSync;
 
@@ -98,7 +102,13 @@ export class MessageStore {
     this.#newest = db.prepare('SELECT * FROM messages WHERE deleted_at_ms IS NULL ORDER BY seq DESC LIMIT ?');
     this.#page = db.prepare('SELECT * FROM messages WHERE seq < ? AND deleted_at_ms IS NULL ORDER BY seq DESC LIMIT ?');
     this.#recentOnTopic = db.prepare(
-      'SELECT * FROM messages WHERE connection_id = ? AND topic = ? AND deleted_at_ms IS NULL ORDER BY seq DESC LIMIT ?',
+      `SELECT * FROM messages
+       WHERE seq > (SELECT coalesce(max(seq), 0) FROM messages) - ? AND connection_id = ? AND topic = ? AND deleted_at_ms IS NULL
+       ORDER BY seq DESC LIMIT ?`,
+    );
+    this.#latestRetained = db.prepare(
+      `SELECT * FROM messages WHERE connection_id = ? AND topic = ? AND retained = 1 AND deleted_at_ms IS NULL
+       ORDER BY seq DESC LIMIT 1`,
     );
     this.#supersede = db.prepare(
       // An update names the message it replaces by sequence id; ntfy's default sequence id is the id of
@@ -229,14 +239,27 @@ export class MessageStore {
     return rows.map(toStored);
   }
 
-  /** The newest visible message on a topic of a connection. */
+  /**
+   * The newest visible message on a topic of a connection, among the last RECENT_WINDOW rows and the
+   * retained messages (which are indexed), whichever is newer.
+   */
   latestOnTopic(connectionId: string, topic: string): StoredMessage | undefined {
-    return this.recentOnTopic(connectionId, topic, 1)[0];
+    const recent = this.recentOnTopic(connectionId, topic, 1)[0];
+    const row = this.#latestRetained.get(connectionId, topic) as MessageRow | undefined;
+    const retained = row === undefined ? undefined : toStored(row);
+    if (!recent) return retained;
+    if (!retained) return recent;
+    return recent.seq > retained.seq ? recent : retained;
   }
 
-  /** The newest visible messages on a topic of a connection, newest first. */
+  /**
+   * The newest visible messages on a topic among the last RECENT_WINDOW rows, newest first.
+   *
+   * A bounded scan back from the newest row, so it needs no index over every message (which would cost
+   * every insert): redeliveries and repeats are always recent.
+   */
   recentOnTopic(connectionId: string, topic: string, limit: number): StoredMessage[] {
-    return (this.#recentOnTopic.all(connectionId, topic, limit) as unknown as MessageRow[]).map(toStored);
+    return (this.#recentOnTopic.all(RECENT_WINDOW, connectionId, topic, limit) as unknown as MessageRow[]).map(toStored);
   }
 
   /** Reads a value kept in the meta table. */
