@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { parseConfig } from '../../electron/core/config/load-config.ts';
 import { Hub } from '../../electron/core/hub.ts';
-import { createJsonLogger, silentLogger } from '../../electron/core/logger.ts';
+import { silentLogger } from '../../electron/core/logger.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { requireProgram } from '../helpers/programs.ts';
 
@@ -67,8 +67,7 @@ async function hubPath(broker: Mosquitto, round: number): Promise<number> {
     deviceId: 'bench',
     connections: [{ id: 'bench', url: broker.url, clientId: 'bench-hub', subscriptions: [{ topic: 'bench/hub', qos: 0, channel: 'Bench' }] }],
   });
-  const logger = process.env.BENCH_DEBUG ? createJsonLogger() : silentLogger;
-  const make = (): Hub => new Hub({ config, dataDir, notifier: { show() {} }, logger });
+  const make = (): Hub => new Hub({ config, dataDir, notifier: { show() {} }, logger: silentLogger });
   const setup = make();
   await new Promise<void>((resolve) => {
     setup.on('connectionChanged', (s) => s.state === 'connected' && setTimeout(resolve, 200));
@@ -89,7 +88,6 @@ async function hubPath(broker: Mosquitto, round: number): Promise<number> {
       }
     });
     watchdog(() => delivered, 'hub', () => JSON.stringify(hub.connectionStatuses()));
-    if (process.env.BENCH_DEBUG) hub.on('connectionChanged', (st) => process.stderr.write(`hub ${st.state} ${st.lastError ?? ''} received=${st.received} delivered=${delivered}\n`));
     hub.start();
   });
   await hub.stop();
@@ -190,9 +188,7 @@ async function main(): Promise<void> {
     reconnect = await reconnectRounds(broker, Number(process.env.BENCH_RECONNECT_ROUNDS ?? 7));
     for (let round = 0; round < ROUNDS; round++) {
       raw.push(await rawSubscriber(broker, round));
-      if (process.env.BENCH_DEBUG) process.stderr.write(`round ${round} raw ${raw.at(-1)}\n`);
       hub.push(await hubPath(broker, round));
-      if (process.env.BENCH_DEBUG) process.stderr.write(`round ${round} hub ${hub.at(-1)}\n`);
     }
   } finally {
     await broker.stop();
