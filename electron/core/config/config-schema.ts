@@ -66,6 +66,34 @@ export const reconnectSchema = z
   })
   .strict();
 
+/** A connection's id: how the UI, logs, receipts and the store name it. */
+const connectionIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore');
+
+/** A URL whose scheme is one of `protocols` (with the colon, as URL.protocol gives it). */
+function urlWithProtocol(protocols: readonly string[], message: string) {
+  return z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, message);
+}
+
+/** Credentials every kind takes; the secret comes from at most one of three places. */
+const credentialFields = {
+  username: z.string().optional(),
+  password: z.string().optional(),
+  passwordFile: z.string().optional(),
+  passwordEnv: z.string().optional(),
+};
+
+const atMostOneSecret = (c: { password?: string | undefined; passwordFile?: string | undefined; passwordEnv?: string | undefined }): boolean =>
+  [c.password, c.passwordFile, c.passwordEnv].filter((v) => v !== undefined).length <= 1;
+const atMostOneSecretError = { message: 'give at most one of password, passwordFile and passwordEnv', path: ['password'] };
+
 /**
  * One MQTT broker connection with its subscriptions.
  *
@@ -74,21 +102,10 @@ export const reconnectSchema = z
  */
 export const mqttConnectionSchema = z
   .object({
-    id: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore'),
+    id: connectionIdSchema,
     kind: z.literal('mqtt'),
-    url: z.string().refine((value) => {
-      try {
-        return MQTT_PROTOCOLS.includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, 'must be a URL starting with mqtt://, mqtts://, ws:// or wss://'),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    passwordFile: z.string().optional(),
-    passwordEnv: z.string().optional(),
+    url: urlWithProtocol(MQTT_PROTOCOLS, 'must be a URL starting with mqtt://, mqtts://, ws:// or wss://'),
+    ...credentialFields,
     clientId: z.string().min(1).max(128).optional(),
     protocolVersion: z.union([z.literal(4), z.literal(5)], { error: 'must be 4 (MQTT 3.1.1) or 5 (MQTT 5)' }).default(5),
     sessionExpirySec: z.number().int().min(0).max(4_294_967_295).default(7 * 24 * 3600),
@@ -104,10 +121,7 @@ export const mqttConnectionSchema = z
     receipts: receiptTargetSchema.optional(),
   })
   .strict()
-  .refine((c) => [c.password, c.passwordFile, c.passwordEnv].filter((v) => v !== undefined).length <= 1, {
-    message: 'give at most one of password, passwordFile and passwordEnv',
-    path: ['password'],
-  });
+  .refine(atMostOneSecret, atMostOneSecretError);
 
 /** One ntfy topic and the channel its messages belong to. */
 export const ntfySubscriptionSchema = z
@@ -123,21 +137,10 @@ export const ntfySubscriptionSchema = z
  */
 export const ntfyConnectionSchema = z
   .object({
-    id: z
-      .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore'),
+    id: connectionIdSchema,
     kind: z.literal('ntfy'),
-    url: z.string().refine((value) => {
-      try {
-        return ['http:', 'https:'].includes(new URL(value).protocol);
-      } catch {
-        return false;
-      }
-    }, 'must be the server address, starting with https:// (or http://)'),
-    username: z.string().optional(),
-    password: z.string().optional(),
-    passwordFile: z.string().optional(),
-    passwordEnv: z.string().optional(),
+    url: urlWithProtocol(['http:', 'https:'], 'must be the server address, starting with https:// (or http://)'),
+    ...credentialFields,
     transport: z.enum(['auto', 'ws', 'json', 'sse'], { error: 'must be auto, ws, json or sse' }).default('auto'),
     keepaliveTimeoutSec: z.number().int().min(10).max(3600).default(110),
     maxPayloadBytes: z.number().int().min(1).max(256 * 1024 * 1024).default(256 * 1024),
@@ -152,10 +155,7 @@ export const ntfyConnectionSchema = z
     reconnect: reconnectSchema.default({ baseMs: 1000, capMs: 60_000 }),
   })
   .strict()
-  .refine((c) => [c.password, c.passwordFile, c.passwordEnv].filter((v) => v !== undefined).length <= 1, {
-    message: 'give at most one of password, passwordFile and passwordEnv',
-    path: ['password'],
-  })
+  .refine(atMostOneSecret, atMostOneSecretError)
   .refine((c) => c.username === undefined || [c.password, c.passwordFile, c.passwordEnv].some((v) => v !== undefined), {
     message: 'a username needs a password (password, passwordFile or passwordEnv)',
     path: ['username'],
