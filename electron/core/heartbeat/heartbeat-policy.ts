@@ -1,0 +1,102 @@
+/**
+ * When to send heartbeats: a pure function from what the machine is doing to an interval.
+ *
+ * The interval is the longest silence before a heartbeat is sent; the timeout is how long its answer
+ * may take. A dead link is noticed at most interval + timeout after the last sign of life.
+ */
+
+/** The power state the OS reports. Power-saver mode counts as low battery. */
+export type PowerSource = 'ac' | 'battery' | 'low-battery';
+
+/** What the OS says about the machine now. */
+export interface MachineState {
+  readonly power: PowerSource;
+  readonly online: boolean;
+  readonly suspended: boolean;
+  /** An identifier of the current network (interface and addresses); adaptive intervals are kept per network. */
+  readonly networkId: string;
+}
+
+/** The heartbeat settings (docs/configuration.md, `heartbeat`). Durations in seconds. */
+export interface HeartbeatSettings {
+  readonly acIntervalSec: number;
+  readonly acTimeoutSec: number;
+  readonly batteryMinSec: number;
+  readonly batteryMaxSec: number;
+  readonly batteryTimeoutSec: number;
+  readonly lowBatteryMinSec: number;
+  /** How long the answer to a probe after resume, unlock or a network change may take. */
+  readonly probeTimeoutSec: number;
+  /** Learn the longest interval the network tolerates while on battery. */
+  readonly adaptiveOnBattery: boolean;
+}
+
+/** The defaults: 30 s on AC (dead link within 45 s), 120 to 240 s on battery, 300 s on low battery. */
+export const DEFAULT_HEARTBEAT: HeartbeatSettings = {
+  acIntervalSec: 30,
+  acTimeoutSec: 15,
+  batteryMinSec: 120,
+  batteryMaxSec: 240,
+  batteryTimeoutSec: 30,
+  lowBatteryMinSec: 300,
+  probeTimeoutSec: 4,
+  adaptiveOnBattery: true,
+};
+
+/** What one connection should do. */
+export interface HeartbeatDecision {
+  /** False while offline or asleep: no heartbeats at all. */
+  readonly active: boolean;
+  readonly intervalSec: number;
+  readonly timeoutSec: number;
+  /** In words, for the connection panel: "battery, adaptive, 180 s". */
+  readonly reason: string;
+}
+
+/** What the policy knows about one connection. */
+export interface ConnectionFacts {
+  /** A channel of this connection is marked critical: low battery does not stretch its heartbeat. */
+  readonly critical: boolean;
+  /** The interval the adaptive learner found for the current network, if any. */
+  readonly learnedIntervalSec: number | undefined;
+  /** A keep-alive the server imposes (MQTT 5 CONNACK Server Keep Alive), in seconds. */
+  readonly serverKeepaliveSec: number | undefined;
+}
+
+/**
+ * Decides the heartbeat for one connection.
+ *
+ * Rules, in order: offline or asleep, none; on AC, the AC interval; on battery, the learned interval
+ * within the battery bounds (the minimum when adaptive mode is off or nothing is learned yet); on low
+ * battery, at least the low-battery minimum unless the connection is critical (then as on battery).
+ * A keep-alive the server imposes is never exceeded.
+ */
+export function decideHeartbeat(machine: MachineState, settings: HeartbeatSettings, facts: ConnectionFacts): HeartbeatDecision {
+  if (machine.suspended) return { active: false, intervalSec: 0, timeoutSec: 0, reason: 'asleep: no heartbeats' };
+  if (!machine.online) return { active: false, intervalSec: 0, timeoutSec: 0, reason: 'offline: no heartbeats' };
+  const decision = byPower(machine.power, settings, facts);
+  const serverSec = facts.serverKeepaliveSec;
+  if (serverSec !== undefined && serverSec > 0 && decision.intervalSec > serverSec) {
+    return { ...decision, intervalSec: serverSec, reason: `${decision.reason}; the server asks for ${serverSec} s` };
+  }
+  return decision;
+}
+
+function byPower(power: PowerSource, settings: HeartbeatSettings, facts: ConnectionFacts): HeartbeatDecision {
+  if (power === 'ac') {
+    return { active: true, intervalSec: settings.acIntervalSec, timeoutSec: settings.acTimeoutSec, reason: `AC power, ${settings.acIntervalSec} s` };
+  }
+  if (power === 'low-battery' && !facts.critical) {
+    const intervalSec = Math.max(settings.lowBatteryMinSec, settings.batteryMaxSec);
+    return { active: true, intervalSec, timeoutSec: settings.batteryTimeoutSec, reason: `low battery, ${intervalSec} s` };
+  }
+  const learned = settings.adaptiveOnBattery ? facts.learnedIntervalSec : undefined;
+  const intervalSec = learned === undefined ? settings.batteryMinSec : Math.min(settings.batteryMaxSec, Math.max(settings.batteryMinSec, learned));
+  const reason = `battery${settings.adaptiveOnBattery ? ', adaptive' : ''}, ${intervalSec} s`;
+  return {
+    active: true,
+    intervalSec,
+    timeoutSec: settings.batteryTimeoutSec,
+    reason: power === 'low-battery' ? `low battery but a critical channel: ${reason}` : reason,
+  };
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { AdaptiveInterval } from '../../electron/core/heartbeat/adaptive-interval.ts';
+import { decideHeartbeat, DEFAULT_HEARTBEAT, type MachineState } from '../../electron/core/heartbeat/heartbeat-policy.ts';
+
+const machine = (over: Partial<MachineState> = {}): MachineState => ({ power: 'ac', online: true, suspended: false, networkId: 'wifi-1', ...over });
+const facts = { critical: false, learnedIntervalSec: undefined, serverKeepaliveSec: undefined };
+
+describe('decideHeartbeat', () => {
+  it('on AC beats every 30 s with a 15 s timeout, so a dead link is found within 45 s', () => {
+    const d = decideHeartbeat(machine(), DEFAULT_HEARTBEAT, facts);
+    expect(d).toEqual({ active: true, intervalSec: 30, timeoutSec: 15, reason: 'AC power, 30 s' });
+    expect(d.intervalSec + d.timeoutSec).toBeLessThanOrEqual(45);
+  });
+
+  it('on battery starts at 120 s (30 an hour) and uses what was learned, within 120 to 240 s', () => {
+    expect(decideHeartbeat(machine({ power: 'battery' }), DEFAULT_HEARTBEAT, facts)).toMatchObject({ intervalSec: 120, reason: 'battery, adaptive, 120 s' });
+    expect(decideHeartbeat(machine({ power: 'battery' }), DEFAULT_HEARTBEAT, { ...facts, learnedIntervalSec: 180 }).intervalSec).toBe(180);
+    expect(decideHeartbeat(machine({ power: 'battery' }), DEFAULT_HEARTBEAT, { ...facts, learnedIntervalSec: 900 }).intervalSec).toBe(240);
+    expect(decideHeartbeat(machine({ power: 'battery' }), DEFAULT_HEARTBEAT, { ...facts, learnedIntervalSec: 10 }).intervalSec).toBe(120);
+  });
+
+  it('ignores what was learned when adaptive mode is off', () => {
+    const d = decideHeartbeat(machine({ power: 'battery' }), { ...DEFAULT_HEARTBEAT, adaptiveOnBattery: false }, { ...facts, learnedIntervalSec: 200 });
+    expect(d).toMatchObject({ intervalSec: 120, reason: 'battery, 120 s' });
+  });
+
+  it('on low battery waits at least 300 s, unless a channel is critical', () => {
+    expect(decideHeartbeat(machine({ power: 'low-battery' }), DEFAULT_HEARTBEAT, facts)).toMatchObject({ intervalSec: 300, reason: 'low battery, 300 s' });
+    const critical = decideHeartbeat(machine({ power: 'low-battery' }), DEFAULT_HEARTBEAT, { ...facts, critical: true });
+    expect(critical.intervalSec).toBe(120);
+    expect(critical.reason).toMatch(/critical channel/);
+  });
+
+  it('sends no heartbeats while offline or asleep', () => {
+    expect(decideHeartbeat(machine({ online: false }), DEFAULT_HEARTBEAT, facts)).toMatchObject({ active: false, reason: 'offline: no heartbeats' });
+    expect(decideHeartbeat(machine({ suspended: true, power: 'battery' }), DEFAULT_HEARTBEAT, facts)).toMatchObject({ active: false, reason: 'asleep: no heartbeats' });
+  });
+
+  it('never exceeds a keep-alive the server imposes', () => {
+    const d = decideHeartbeat(machine({ power: 'battery' }), DEFAULT_HEARTBEAT, { ...facts, serverKeepaliveSec: 60 });
+    expect(d).toMatchObject({ intervalSec: 60, reason: 'battery, adaptive, 120 s; the server asks for 60 s' });
+  });
+});
+
+describe('AdaptiveInterval', () => {
+  const options = { minSec: 120, maxSec: 240, stepSec: 30, successesToGrow: 3 };
+
+  it('lengthens after three idle heartbeats answered at the current interval, up to the maximum', () => {
+    const learner = new AdaptiveInterval(options);
+    const seen: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      learner.succeeded(learner.intervalSec);
+      seen.push(learner.intervalSec);
+    }
+    expect(seen.slice(0, 3)).toEqual([120, 120, 150]);
+    expect(learner.intervalSec).toBe(240);
+  });
+
+  it('does not count heartbeats after shorter silences (traffic kept the NAT mapping alive)', () => {
+    const learner = new AdaptiveInterval(options);
+    for (let i = 0; i < 10; i++) learner.succeeded(60);
+    expect(learner.intervalSec).toBe(120);
+  });
+
+  it('steps back after a failure and never again tries the interval that failed on this network', () => {
+    const learner = new AdaptiveInterval(options);
+    for (let i = 0; i < 9; i++) learner.succeeded(learner.intervalSec);
+    expect(learner.intervalSec).toBe(210);
+    learner.failed();
+    expect(learner.intervalSec).toBe(180);
+    for (let i = 0; i < 30; i++) learner.succeeded(learner.intervalSec);
+    expect(learner.intervalSec).toBe(180);
+    expect(learner.learned).toEqual({ intervalSec: 180, failedAtSec: 210 });
+  });
+
+  it('resumes from what it learned before', () => {
+    expect(new AdaptiveInterval(options, { intervalSec: 210, failedAtSec: undefined }).intervalSec).toBe(210);
+    expect(new AdaptiveInterval(options, { intervalSec: 999, failedAtSec: undefined }).intervalSec).toBe(240);
+  });
+});
