@@ -38,6 +38,13 @@ export const connectionStatusSchema = z.object({
   bytes: z.number().int(),
   rejected: z.number().int(),
   warning: z.string().nullable(),
+  heartbeat: z.object({
+    reason: z.string(),
+    intervalSec: z.number(),
+    lastRttMs: z.number().nullable(),
+    lastHour: z.number().int(),
+    lastDetectionMs: z.number().nullable(),
+  }),
 });
 export type UiConnectionStatus = z.infer<typeof connectionStatusSchema>;
 

@@ -36,7 +36,13 @@ export function toUiMessage(m: StoredMessage): UiMessage {
 
 /** Converts a connection status to the contract's shape. */
 export function toUiStatus(s: ConnectionStatus): UiConnectionStatus {
-  return { ...s, lastError: s.lastError ?? null, connectedSinceMs: s.connectedSinceMs ?? null, warning: s.warning ?? null };
+  return {
+    ...s,
+    lastError: s.lastError ?? null,
+    connectedSinceMs: s.connectedSinceMs ?? null,
+    warning: s.warning ?? null,
+    heartbeat: { ...s.heartbeat, lastRttMs: s.heartbeat.lastRttMs ?? null, lastDetectionMs: s.heartbeat.lastDetectionMs ?? null },
+  };
 }
 
 /** The outcome of one call, ready to send back. */

@@ -15,6 +15,8 @@ import { ntfyToDecoded } from './sources/ntfy/ntfy-to-message.ts';
 import type { NtfyMessage, NtfySink } from './sources/ntfy/ntfy-types.ts';
 import { MessageStore, type PageQuery } from './store/message-store.ts';
 import { lockDataDir } from './store/data-dir-lock.ts';
+import { HeartbeatCoordinator } from './heartbeat/heartbeat-coordinator.ts';
+import { ScriptedSignals, type SystemSignals } from './heartbeat/system-signals.ts';
 import { WriteBatcher } from './store/write-batcher.ts';
 import { TypedEmitter } from './typed-emitter.ts';
 
@@ -40,6 +42,8 @@ export interface HubOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Proxy lookup for WebSocket brokers and ntfy servers; HTTP(S)_PROXY and NO_PROXY by default. */
   readonly proxyFor?: ProxyResolver;
+  /** What the machine is doing (power, network, sleep); by default always on AC and online. */
+  readonly signals?: SystemSignals;
 }
 
 /** How a read receipt fared when a message was marked read. */
@@ -77,6 +81,9 @@ export class Hub extends TypedEmitter<HubEvents> {
   #uiTimer: NodeJS.Timeout | undefined;
   #started = false;
   #unlock: (() => void) | undefined;
+  readonly #heartbeat: HeartbeatCoordinator;
+  readonly #startDelayMaxSec: number;
+  readonly #startTimers: NodeJS.Timeout[] = [];
 
   constructor(options: HubOptions) {
     super();
@@ -153,6 +160,18 @@ export class Hub extends TypedEmitter<HubEvents> {
       source.on('status', (status) => this.emit('connectionChanged', status));
       this.#sources.set(connection.id, source);
     }
+    const critical = new Set(
+      options.config.connections.filter((c) => c.subscriptions.some((s) => s.critical)).map((c) => c.id),
+    );
+    this.#startDelayMaxSec = options.config.heartbeat.startDelayMaxSec;
+    this.#heartbeat = new HeartbeatCoordinator({
+      signals: options.signals ?? new ScriptedSignals(),
+      settings: options.config.heartbeat,
+      sources: this.#sources,
+      critical: (id) => critical.has(id),
+      store: { load: (key) => this.#store.getMeta(key), save: (key, value) => this.#store.setMeta(key, value) },
+      logger: this.#logger,
+    });
   }
 
   /** Path of the SQLite file, for diagnostics and tests. */
@@ -160,10 +179,18 @@ export class Hub extends TypedEmitter<HubEvents> {
     return this.#store.path;
   }
 
-  /** Connects every source. */
+  /**
+   * Connects every source, each after a random delay of up to `heartbeat.startDelayMaxSec` (so a fleet
+   * does not connect in one instant), and starts following the machine's signals.
+   */
   start(): void {
     this.#started = true;
-    for (const source of this.#sources.values()) source.start();
+    this.#heartbeat.start();
+    for (const source of this.#sources.values()) {
+      const delayMs = Math.random() * this.#startDelayMaxSec * 1000;
+      if (delayMs === 0) source.start();
+      else this.#startTimers.push(setTimeout(() => source.start(), delayMs));
+    }
   }
 
   /** The system's network went away or came back (from the shell's OS signals). */
@@ -251,6 +278,8 @@ export class Hub extends TypedEmitter<HubEvents> {
 
   /** Flushes pending writes, disconnects and closes the store. */
   async stop(): Promise<void> {
+    for (const timer of this.#startTimers.splice(0)) clearTimeout(timer);
+    this.#heartbeat.stop();
     if (this.#started) await Promise.all([...this.#sources.values()].map((s) => s.stop()));
     this.#batcher.flush();
     this.#flushUi();

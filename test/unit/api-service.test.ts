@@ -183,6 +183,7 @@ describe('ApiService on a hub that is not started', () => {
           stateReason: 'not started',
           warning: null,
           bytes: 0,
+          heartbeat: { intervalSec: 0, lastDetectionMs: null, lastHour: 0, lastRttMs: null, reason: '' },
           lastError: null,
           connectedSinceMs: null,
           reconnects: 0,

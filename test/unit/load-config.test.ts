@@ -41,6 +41,17 @@ describe('parseConfig', () => {
   it('accepts a minimal configuration and fills the defaults', () => {
     const config = parseConfig({ connections: [connection()] });
     expect(config).toEqual({
+      heartbeat: {
+        acIntervalSec: 30,
+        acTimeoutSec: 15,
+        adaptiveOnBattery: true,
+        batteryMaxSec: 240,
+        batteryMinSec: 120,
+        batteryTimeoutSec: 30,
+        lowBatteryMinSec: 300,
+        probeTimeoutSec: 4,
+        startDelayMaxSec: 0,
+      },
       connections: [
         {
           id: 'home',
@@ -51,7 +62,7 @@ describe('parseConfig', () => {
           reconnect: { baseMs: 1000, capMs: 60_000 },
           keepaliveSec: 60,
           maxPayloadBytes: 256 * 1024,
-          subscriptions: [{ topic: 'alerts/#', qos: 1, channel: 'Alerts' }],
+          subscriptions: [{ topic: 'alerts/#', qos: 1, channel: 'Alerts', critical: false }],
         },
       ],
     });
@@ -306,6 +317,7 @@ describe('parseConfig with ntfy connections', () => {
     const config = parseConfig({ connections: [connection(), ntfy()] });
     expect(config.connections[1]).toEqual({
       ...ntfy(),
+      subscriptions: [{ topic: 'alerts', channel: 'Alerts', critical: false }],
       transport: 'auto',
       keepaliveTimeoutSec: 110,
       maxPayloadBytes: 256 * 1024,

@@ -13,6 +13,8 @@ export const subscriptionSchema = z
     topic: z.string().min(1, 'must be a non-empty MQTT topic filter'),
     qos: qosSchema.default(1),
     channel: z.string().min(1, 'must name the channel').max(100),
+    /** Critical channels keep a short heartbeat even on low battery. */
+    critical: z.boolean().default(false),
   })
   .strict();
 
@@ -128,6 +130,7 @@ export const ntfySubscriptionSchema = z
   .object({
     topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'must be an ntfy topic: 1 to 64 letters, digits, - or _'),
     channel: z.string().min(1, 'must name the channel').max(100),
+    critical: z.boolean().default(false),
   })
   .strict();
 
@@ -169,6 +172,25 @@ export const connectionSchema = z.preprocess(
 );
 
 /**
+ * Heartbeat settings, all in seconds (see decideHeartbeat for the rules).
+ */
+export const heartbeatSchema = z
+  .object({
+    acIntervalSec: z.number().int().min(5).max(3600).default(30),
+    acTimeoutSec: z.number().int().min(1).max(600).default(15),
+    batteryMinSec: z.number().int().min(5).max(3600).default(120),
+    batteryMaxSec: z.number().int().min(5).max(3600).default(240),
+    batteryTimeoutSec: z.number().int().min(1).max(600).default(30),
+    lowBatteryMinSec: z.number().int().min(5).max(3600).default(300),
+    probeTimeoutSec: z.number().int().min(1).max(60).default(4),
+    adaptiveOnBattery: z.boolean().default(true),
+    /** Each connection waits a random 0 to this many seconds before its first connect (fleets). */
+    startDelayMaxSec: z.number().min(0).max(3600).default(0),
+  })
+  .strict()
+  .refine((h) => h.batteryMinSec <= h.batteryMaxSec, { message: 'batteryMinSec must not exceed batteryMaxSec', path: ['batteryMinSec'] });
+
+/**
  * The whole configuration file.
  */
 export const configSchema = z
@@ -177,6 +199,17 @@ export const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore')
       .optional(),
+    heartbeat: heartbeatSchema.default({
+      acIntervalSec: 30,
+      acTimeoutSec: 15,
+      batteryMinSec: 120,
+      batteryMaxSec: 240,
+      batteryTimeoutSec: 30,
+      lowBatteryMinSec: 300,
+      probeTimeoutSec: 4,
+      adaptiveOnBattery: true,
+      startDelayMaxSec: 0,
+    }),
     connections: z
       .array(connectionSchema)
       .min(1, 'needs at least one connection')

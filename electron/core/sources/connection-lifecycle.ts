@@ -128,6 +128,17 @@ export class ConnectionLifecycle extends TypedEmitter<LifecycleEvents> {
     else this.#set('offline', 'no network: waiting for it to come back');
   }
 
+  /**
+   * Reconnects at once, without backoff, to change what the link announced (a longer MQTT keep-alive).
+   * Does nothing unless connected.
+   */
+  renegotiate(reason: string): void {
+    if (this.#state !== 'connected') return;
+    this.#connectedAtMs = undefined;
+    this.#set('connecting', reason);
+    this.#link.open();
+  }
+
   /** Stops for good: no more reconnects. */
   stop(): void {
     this.#clearTimer();

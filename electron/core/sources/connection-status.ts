@@ -23,6 +23,21 @@ export interface ConnectionStatus {
   readonly rejected: number;
   /** A standing warning about this connection's safety (TLS verification off), if any. */
   readonly warning: string | undefined;
+  /** Heartbeats: the interval in force and why, and what they measured. */
+  readonly heartbeat: HeartbeatStatus;
+}
+
+/** What the connection panel shows about heartbeats. */
+export interface HeartbeatStatus {
+  /** "battery, adaptive, 180 s"; empty before the first decision. */
+  readonly reason: string;
+  readonly intervalSec: number;
+  /** Round trip of the last answered heartbeat, in ms. */
+  readonly lastRttMs: number | undefined;
+  /** Heartbeats sent in the last hour. */
+  readonly lastHour: number;
+  /** When a dead link was last detected by a missing answer (epoch ms). */
+  readonly lastDetectionMs: number | undefined;
 }
 
 /** Removes user name and password from a URL for display. */

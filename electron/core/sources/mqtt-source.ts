@@ -6,6 +6,7 @@ import { Backoff } from './backoff.ts';
 import type { Timers } from './connection-lifecycle.ts';
 import { proxyAgentFor, type ProxyResolver } from './proxy.ts';
 import { SourceBase } from './source-base.ts';
+import type { HeartbeatDecision } from '../heartbeat/heartbeat-policy.ts';
 import { topicMatches } from './topic-filter.ts';
 
 /** A PUBLISH received from the broker, with the channel its subscription maps to. */
@@ -118,6 +119,11 @@ export class MqttSource extends SourceBase {
   #client: MqttClient | undefined;
   /** 'close' events of links dropped on purpose before a reconnect; they are not losses. */
   #closesToIgnore = 0;
+  /** The keep-alive the current link announced at CONNECT, in seconds. */
+  #announcedSec = 0;
+  #pingSentAt: number | undefined;
+  #lastTrafficAt = 0;
+  #probeTimer: NodeJS.Timeout | undefined;
 
   constructor(options: {
     config: MqttConnectionConfig;
@@ -174,6 +180,7 @@ export class MqttSource extends SourceBase {
     if (existing) {
       const reopen = (): void => {
         if (this.#client !== existing || this.lifecycle.state !== 'connecting') return;
+        existing.options.keepalive = this.#keepaliveToAnnounce();
         // The will is sent by the broker later: give it the time of this connection, not the first one.
         if (existing.options.will) existing.options.will.payload = Buffer.from(this.#presencePayload('offline'));
         existing.reconnect({ incomingStore: existing.incomingStore, outgoingStore: existing.outgoingStore });
@@ -220,7 +227,7 @@ export class MqttSource extends SourceBase {
       ...(presence
         ? { will: { topic: presence, payload: Buffer.from(this.#presencePayload('offline')), qos: this.#config.presence?.qos ?? 1, retain: true } }
         : {}),
-      keepalive: this.#config.keepaliveSec,
+      keepalive: this.#keepaliveToAnnounce(),
       // Reconnects are driven by ConnectionLifecycle (full-jitter backoff, offline and sleep aware).
       reconnectPeriod: 0,
       connectTimeout: 10_000,
@@ -246,8 +253,28 @@ export class MqttSource extends SourceBase {
       // for MQTT 5, so with 3.1.1 it is committed here, at PUBREL.
       if ((packet.qos === 2 && this.#config.protocolVersion === 5) || this.#deliver(packet)) done();
     };
+    client.on('packetsend', (packet) => {
+      if (packet.cmd === 'pingreq') {
+        this.#pingSentAt = this.now();
+        this.heartbeatSent();
+      } else {
+        this.#lastTrafficAt = this.now();
+      }
+    });
+    client.on('packetreceive', (packet) => {
+      const at = this.now();
+      if (packet.cmd === 'pingresp' && this.#pingSentAt !== undefined) {
+        clearTimeout(this.#probeTimer);
+        this.heartbeatAnswered((this.#pingSentAt - this.#lastTrafficAt) / 1000, at - this.#pingSentAt);
+        this.#pingSentAt = undefined;
+      }
+      this.#lastTrafficAt = at;
+    });
     client.on('connect', (connack) => {
       this.lastError = undefined;
+      this.#announcedSec = client.options.keepalive ?? 0;
+      this.#lastTrafficAt = this.now();
+      this.#pingSentAt = undefined;
       this.lifecycle.connected();
       this.#subscribe(client, connack.sessionPresent);
       if (presence) {
@@ -255,6 +282,7 @@ export class MqttSource extends SourceBase {
       }
     });
     client.on('close', () => {
+      clearTimeout(this.#probeTimer);
       if (this.#closesToIgnore > 0) {
         this.#closesToIgnore--;
         return;
@@ -271,6 +299,13 @@ export class MqttSource extends SourceBase {
       this.#logger.warn('broker disconnected us', { connection: this.#config.id, error: this.lastError });
     });
     client.on('error', (error) => {
+      if (error.message === 'Keepalive timeout') {
+        this.lastError = `no answer to heartbeats for ${Math.round(this.#announcedSec * 1.5)} s: the link was dead`;
+        this.heartbeatMissed();
+        this.#logger.warn('dead link detected', { connection: this.#config.id, error: this.lastError });
+        this.emit('status', this.status());
+        return;
+      }
       this.lastError = describeMqttError(error as Error & { code?: string | number });
       this.#logger.warn('mqtt connection error', { connection: this.#config.id, error: this.lastError });
       this.emit('status', this.status());
@@ -331,8 +366,39 @@ export class MqttSource extends SourceBase {
     return JSON.stringify({ type: 'presence', status, deviceId: this.#deviceId, connection: this.#config.id, time: new Date(this.#now()).toISOString() });
   }
 
+  /** The keep-alive to announce at CONNECT: the heartbeat interval in force, or the configured one. */
+  #keepaliveToAnnounce(): number {
+    return this.decision?.active ? this.decision.intervalSec : this.#config.keepaliveSec;
+  }
+
+  /**
+   * A shorter interval takes effect at once (a client may ping more often than it announced); a longer
+   * one needs a CONNECT that announces it, so the persistent session is reconnected quietly (nothing is
+   * lost: the broker keeps what arrives meanwhile).
+   */
+  protected override heartbeatChanged(decision: HeartbeatDecision): void {
+    const client = this.#client;
+    if (!decision.active || !client?.connected) return;
+    if (decision.intervalSec <= this.#announcedSec) client.keepaliveManager?.setKeepalive(decision.intervalSec);
+    else this.lifecycle.renegotiate(`the heartbeat interval grew to ${decision.intervalSec} s: reconnecting quietly to announce it`);
+  }
+
+  protected override probeLink(timeoutSec: number): void {
+    const client = this.#client;
+    if (!client?.connected) return;
+    clearTimeout(this.#probeTimer);
+    client.sendPing();
+    this.#probeTimer = setTimeout(() => {
+      this.lastError = `no answer to a heartbeat within ${timeoutSec} s: the link was dead`;
+      this.heartbeatMissed();
+      this.#logger.warn('dead link detected by a probe', { connection: this.#config.id });
+      client.stream.destroy();
+    }, timeoutSec * 1000);
+  }
+
   /** Disconnects and stops reconnecting. */
   async stop(): Promise<void> {
+    clearTimeout(this.#probeTimer);
     this.lifecycle.stop();
     const client = this.#client;
     if (!client) return;

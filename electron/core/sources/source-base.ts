@@ -1,11 +1,16 @@
 import { TypedEmitter } from '../typed-emitter.ts';
 import type { Backoff } from './backoff.ts';
 import { ConnectionLifecycle, type Timers } from './connection-lifecycle.ts';
+import type { HeartbeatDecision } from '../heartbeat/heartbeat-policy.ts';
 import { displayUrl, type ConnectionStatus } from './connection-status.ts';
+
+/** What a heartbeat showed: answered after some idle time, or no answer (the link was dead). */
+export type HeartbeatOutcome = { readonly kind: 'answered'; readonly idleSec: number; readonly rttMs: number } | { readonly kind: 'dead' };
 
 /** Events every source emits. */
 export interface SourceEvents {
   status: [ConnectionStatus];
+  heartbeat: [HeartbeatOutcome];
 }
 
 /**
@@ -18,6 +23,12 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
   protected readonly counters = { received: 0, bytes: 0, rejected: 0 };
   /** Plain words for the most recent failure, cleared when a link comes up. */
   protected lastError: string | undefined;
+  /** The heartbeat decision in force; undefined until the coordinator gives one. */
+  protected decision: HeartbeatDecision | undefined;
+  protected readonly now: () => number;
+  readonly #heartbeatsSent: number[] = [];
+  #lastRttMs: number | undefined;
+  #lastDetectionMs: number | undefined;
   readonly #id: string;
   readonly #url: string;
 
@@ -25,6 +36,7 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
     super();
     this.#id = options.id;
     this.#url = options.url;
+    this.now = options.now ?? Date.now;
     this.lifecycle = new ConnectionLifecycle({
       link: { open: () => this.openLink(), drop: () => this.dropLink() },
       backoff: options.backoff,
@@ -64,7 +76,59 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
       bytes: this.counters.bytes,
       rejected: this.counters.rejected,
       warning: this.warning(),
+      heartbeat: {
+        reason: this.decision?.reason ?? '',
+        intervalSec: this.decision?.active ? this.decision.intervalSec : 0,
+        lastRttMs: this.#lastRttMs,
+        lastHour: this.#heartbeatsInLastHour(),
+        lastDetectionMs: this.#lastDetectionMs,
+      },
     };
+  }
+
+  /** Applies a heartbeat decision (the coordinator calls this whenever it changes). */
+  applyHeartbeat(decision: HeartbeatDecision): void {
+    this.decision = decision;
+    this.heartbeatChanged(decision);
+    this.emit('status', this.status());
+  }
+
+  /**
+   * Checks the link at once (after resume, unlock or a network change): a link that does not answer
+   * within `timeoutSec` is dropped and reconnected.
+   */
+  probe(timeoutSec: number): void {
+    if (this.lifecycle.state === 'connected') this.probeLink(timeoutSec);
+  }
+
+  /** Reacts to a new decision (change timers, renegotiate). */
+  protected abstract heartbeatChanged(decision: HeartbeatDecision): void;
+
+  /** Sends one heartbeat now and drops the link when no answer comes within `timeoutSec`. */
+  protected abstract probeLink(timeoutSec: number): void;
+
+  /** Records that a heartbeat went out. */
+  protected heartbeatSent(): void {
+    this.#heartbeatsSent.push(this.now());
+    this.#heartbeatsInLastHour();
+  }
+
+  /** Records an answered heartbeat. */
+  protected heartbeatAnswered(idleSec: number, rttMs: number): void {
+    this.#lastRttMs = rttMs;
+    this.emit('heartbeat', { kind: 'answered', idleSec, rttMs });
+  }
+
+  /** Records a heartbeat that got no answer: the link was dead. */
+  protected heartbeatMissed(): void {
+    this.#lastDetectionMs = this.now();
+    this.emit('heartbeat', { kind: 'dead' });
+  }
+
+  #heartbeatsInLastHour(): number {
+    const since = this.now() - 3_600_000;
+    while (this.#heartbeatsSent.length > 0 && (this.#heartbeatsSent[0] as number) < since) this.#heartbeatsSent.shift();
+    return this.#heartbeatsSent.length;
   }
 
   /** Connects and keeps reconnecting until stopped. */

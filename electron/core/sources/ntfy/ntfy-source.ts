@@ -60,6 +60,8 @@ interface Link {
   readonly transport: NtfyLinkTransport;
   close(): void;
   readonly closed: Promise<void>;
+  /** Sends an RFC 6455 ping (WebSocket links only). */
+  readonly ping?: () => void;
 }
 
 /** Socket errors that mean the server was never reached: retrying the JSON stream instead would not help. */
@@ -167,6 +169,11 @@ export class NtfySource extends SourceBase {
   /** Incremented whenever a link is replaced or dropped: callbacks of older links check it and stop. */
   #linkSeq = 0;
   #watchdog: unknown;
+  /** The next heartbeat (WebSocket ping), and the deadline of the one awaiting its pong. */
+  #pingTimer: unknown;
+  #pongTimer: unknown;
+  #pingSentAt: number | undefined;
+  #lastFrameAt = 0;
   #fellBackToJson = false;
   #cursorLoaded = false;
   #lastId: string | undefined;
@@ -294,7 +301,7 @@ export class NtfySource extends SourceBase {
       maxPayload: Math.max(WS_MAX_FRAME_BYTES, this.#config.maxPayloadBytes),
     });
     const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-    this.#link = { transport: 'ws', close: () => ws.terminate(), closed };
+    this.#link = { transport: 'ws', close: () => ws.terminate(), closed, ping: () => ws.ping() };
     let opened = false;
     let refusedStatus: number | undefined;
     let socketError: CodedError | undefined;
@@ -313,6 +320,15 @@ export class NtfySource extends SourceBase {
       else this.#frame(seq, rawBytes(data));
     });
     ws.on('ping', () => this.#armWatchdog(seq));
+    ws.on('pong', () => {
+      this.#armWatchdog(seq);
+      if (seq !== this.#linkSeq || this.#pingSentAt === undefined) return;
+      if (this.#pongTimer !== undefined) this.#timers.clearTimeout(this.#pongTimer);
+      this.#pongTimer = undefined;
+      this.heartbeatAnswered((this.#pingSentAt - this.#lastFrameAt) / 1000, this.now() - this.#pingSentAt);
+      this.#pingSentAt = undefined;
+      this.#schedulePing(seq);
+    });
     ws.on('error', (error) => {
       socketError ??= error as CodedError;
     });
@@ -397,6 +413,7 @@ export class NtfySource extends SourceBase {
     this.lastError = undefined;
     this.#armWatchdog(seq);
     this.lifecycle.connected();
+    this.#schedulePing(seq);
   }
 
   /** The link failed or ended: close it and let the lifecycle schedule a reconnect. */
@@ -411,16 +428,72 @@ export class NtfySource extends SourceBase {
   /** Closes the current link, if any, without reconnecting; its late callbacks are ignored. */
   #dropLink(): void {
     this.#linkSeq++;
-    if (this.#watchdog !== undefined) this.#timers.clearTimeout(this.#watchdog);
+    for (const timer of [this.#watchdog, this.#pingTimer, this.#pongTimer]) if (timer !== undefined) this.#timers.clearTimeout(timer);
     this.#watchdog = undefined;
+    this.#pingTimer = undefined;
+    this.#pongTimer = undefined;
+    this.#pingSentAt = undefined;
     const link = this.#link;
     this.#link = undefined;
     link?.close();
   }
 
+  /**
+   * The heartbeat of a WebSocket link: after `intervalSec` without a frame from the server, a ping; no
+   * pong within `timeoutSec` means the link is dead. ntfy's own keepalive events count as frames. The
+   * JSON and SSE streams cannot be pinged and rely on the keepalive watchdog.
+   */
+  #schedulePing(seq: number): void {
+    if (this.#pingTimer !== undefined) this.#timers.clearTimeout(this.#pingTimer);
+    this.#pingTimer = undefined;
+    const decision = this.decision;
+    const link = this.#link;
+    if (seq !== this.#linkSeq || !decision?.active || !link?.ping) return;
+    const quietMs = this.now() - this.#lastFrameAt;
+    const waitMs = Math.max(0, decision.intervalSec * 1000 - quietMs);
+    this.#pingTimer = this.#timers.setTimeout(() => {
+      this.#pingTimer = undefined;
+      if (seq !== this.#linkSeq) return;
+      if (this.now() - this.#lastFrameAt < decision.intervalSec * 1000) {
+        this.#schedulePing(seq); // a frame came meanwhile: the link proved itself
+        return;
+      }
+      this.#sendPing(seq, decision.timeoutSec);
+    }, waitMs);
+  }
+
+  #sendPing(seq: number, timeoutSec: number): void {
+    const link = this.#link;
+    if (seq !== this.#linkSeq || !link?.ping) return;
+    this.#pingSentAt = this.now();
+    this.heartbeatSent();
+    try {
+      link.ping();
+    } catch {
+      // a socket closing right now: its close event reports the loss
+    }
+    if (this.#pongTimer !== undefined) this.#timers.clearTimeout(this.#pongTimer);
+    this.#pongTimer = this.#timers.setTimeout(() => {
+      this.#pongTimer = undefined;
+      this.heartbeatMissed();
+      this.#linkDown(seq, `no answer to a heartbeat within ${timeoutSec} s: the link was dead`);
+    }, timeoutSec * 1000);
+  }
+
+  protected override heartbeatChanged(): void {
+    this.#schedulePing(this.#linkSeq);
+  }
+
+  protected override probeLink(timeoutSec: number): void {
+    if (this.#link?.ping) this.#sendPing(this.#linkSeq, timeoutSec);
+    // A JSON or SSE stream cannot be pinged: open a fresh one (since= fills any gap).
+    else this.lifecycle.renegotiate('checking the link after a change of network or a wake-up');
+  }
+
   /** (Re)starts the keepalive watchdog of link `seq`; anything received from the server calls this. */
   #armWatchdog(seq: number): void {
     if (seq !== this.#linkSeq) return;
+    this.#lastFrameAt = this.now();
     if (this.#watchdog !== undefined) this.#timers.clearTimeout(this.#watchdog);
     this.#watchdog = this.#timers.setTimeout(() => {
       this.#watchdog = undefined;

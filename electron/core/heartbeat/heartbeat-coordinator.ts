@@ -1,0 +1,117 @@
+import type { Logger } from '../logger.ts';
+import type { SourceBase } from '../sources/source-base.ts';
+import { AdaptiveInterval, type LearnedInterval } from './adaptive-interval.ts';
+import { decideHeartbeat, type HeartbeatSettings, type MachineState } from './heartbeat-policy.ts';
+import type { SystemSignals } from './system-signals.ts';
+
+/** Where learned intervals are kept (the hub's store). */
+export interface LearnedStore {
+  load(key: string): string | undefined;
+  save(key: string, value: string): void;
+}
+
+/**
+ * Applies the heartbeat policy to every connection as the machine changes.
+ *
+ * It passes OS signals to each connection's state machine (offline, asleep), gives each one its
+ * heartbeat decision, probes every link after a wake-up, unlock or network change, and feeds heartbeat
+ * outcomes to the adaptive learner of the current network.
+ */
+export class HeartbeatCoordinator {
+  readonly #signals: SystemSignals;
+  readonly #settings: HeartbeatSettings;
+  readonly #sources: ReadonlyMap<string, SourceBase>;
+  readonly #critical: (connectionId: string) => boolean;
+  readonly #store: LearnedStore;
+  readonly #logger: Logger;
+  readonly #learners = new Map<string, AdaptiveInterval>();
+  readonly #offs: (() => void)[] = [];
+
+  constructor(options: {
+    signals: SystemSignals;
+    settings: HeartbeatSettings;
+    sources: ReadonlyMap<string, SourceBase>;
+    critical: (connectionId: string) => boolean;
+    store: LearnedStore;
+    logger: Logger;
+  }) {
+    this.#signals = options.signals;
+    this.#settings = options.settings;
+    this.#sources = options.sources;
+    this.#critical = options.critical;
+    this.#store = options.store;
+    this.#logger = options.logger;
+  }
+
+  /** Applies the current state and follows the signals from now on. */
+  start(): void {
+    this.#offs.push(this.#signals.on('change', (state) => this.#applyAll(state)));
+    this.#offs.push(
+      this.#signals.on('wake', (reason) => {
+        this.#logger.info('checking every link', { reason });
+        for (const source of this.#sources.values()) source.probe(this.#settings.probeTimeoutSec);
+      }),
+    );
+    for (const [id, source] of this.#sources) {
+      this.#offs.push(
+        source.on('heartbeat', (outcome) => {
+          const state = this.#signals.current();
+          if (state.power === 'ac' || !this.#settings.adaptiveOnBattery) return;
+          const learner = this.#learner(id, state.networkId);
+          const changed = outcome.kind === 'answered' ? learner.succeeded(outcome.idleSec) : learner.failed();
+          if (!changed) return;
+          this.#store.save(this.#key(id, state.networkId), JSON.stringify(learner.learned));
+          this.#apply(id, source, state);
+        }),
+      );
+    }
+    this.#signals.start();
+    this.#applyAll(this.#signals.current());
+  }
+
+  /** Stops following the signals. */
+  stop(): void {
+    for (const off of this.#offs.splice(0)) off();
+    this.#signals.stop();
+  }
+
+  #applyAll(state: MachineState): void {
+    for (const [id, source] of this.#sources) {
+      if (state.suspended) source.suspend();
+      else source.resume();
+      source.setOnline(state.online);
+      this.#apply(id, source, state);
+    }
+  }
+
+  #apply(id: string, source: SourceBase, state: MachineState): void {
+    const learned = this.#settings.adaptiveOnBattery && state.power !== 'ac' ? this.#learner(id, state.networkId).intervalSec : undefined;
+    source.applyHeartbeat(
+      decideHeartbeat(state, this.#settings, { critical: this.#critical(id), learnedIntervalSec: learned, serverKeepaliveSec: undefined }),
+    );
+  }
+
+  #key(id: string, networkId: string): string {
+    return `heartbeat_learned:${id}:${networkId}`;
+  }
+
+  #learner(id: string, networkId: string): AdaptiveInterval {
+    const key = this.#key(id, networkId);
+    let learner = this.#learners.get(key);
+    if (!learner) {
+      let stored: LearnedInterval | undefined;
+      try {
+        const raw = this.#store.load(key);
+        stored = raw === undefined ? undefined : (JSON.parse(raw) as LearnedInterval);
+      } catch {
+        stored = undefined;
+      }
+      learner = new AdaptiveInterval(
+        { minSec: this.#settings.batteryMinSec, maxSec: this.#settings.batteryMaxSec, stepSec: 30, successesToGrow: 3 },
+        stored,
+      );
+      this.#learners.set(key, learner);
+    }
+    return learner;
+  }
+}
