@@ -4,7 +4,9 @@ import type { Config } from '../core/config/config-schema.ts';
 import { Hub } from '../core/hub.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Notifier } from '../core/notify/notifier.ts';
+import type { SystemSignals } from '../core/heartbeat/system-signals.ts';
 import { startBridge, type Bridge } from './bridge-server.ts';
+import { LinuxSignals } from './linux-signals.ts';
 
 /** Where `npm run build` puts the UI. */
 export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
@@ -26,8 +28,17 @@ export async function startHeadless(options: {
   logger: Logger;
   port?: number;
   uiDir?: string;
+  /** Machine signals; on Linux the /sys, interface and logind readings by default. */
+  signals?: SystemSignals;
 }): Promise<HeadlessApp> {
-  const hub = new Hub({ config: options.config, dataDir: options.dataDir, notifier: options.notifier, logger: options.logger });
+  const signals = options.signals ?? (process.platform === 'linux' ? new LinuxSignals() : undefined);
+  const hub = new Hub({
+    config: options.config,
+    dataDir: options.dataDir,
+    notifier: options.notifier,
+    logger: options.logger,
+    ...(signals ? { signals } : {}),
+  });
   let bridge: Bridge | undefined;
   try {
     bridge = await startBridge({

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, net, powerMonitor, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
 import { isOpenableLink } from '../api/links.ts';
 import { ApiService } from '../core/api-service.ts';
 import { loadConfigFile } from '../core/config/load-config.ts';
@@ -8,6 +8,7 @@ import { Hub } from '../core/hub.ts';
 import { proxyFromPac } from '../core/sources/proxy.ts';
 import { createJsonLogger } from '../core/logger.ts';
 import { createElectronNotifier } from './electron-notifier.ts';
+import { ElectronSignals } from './electron-signals.ts';
 import { bindIpc } from './ipc-binding.ts';
 
 /**
@@ -114,6 +115,7 @@ void app.whenReady().then(async () => {
       notifier: createElectronNotifier({ logger, onClick: () => showWindow() }),
       logger,
       proxyFor: await systemProxies(config.connections.map((c) => c.url)),
+      signals: new ElectronSignals(),
     });
   } catch (error) {
     dialog.showErrorBox('Pushdesk cannot start', (error as Error).message);
@@ -137,18 +139,6 @@ void app.whenReady().then(async () => {
     ]),
   );
   tray.on('click', () => showWindow());
-  // OS signals into the core: no reconnect attempts while asleep or offline, reconnect at once after.
-  const running = hub;
-  powerMonitor.on('suspend', () => running.suspend());
-  powerMonitor.on('resume', () => running.resume());
-  let online = net.isOnline();
-  running.setOnline(online);
-  setInterval(() => {
-    if (net.isOnline() !== online) {
-      online = !online;
-      running.setOnline(online);
-    }
-  }, 2000).unref();
   hub.start();
   showWindow();
 });

@@ -1,0 +1,56 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { networkInterfaces, type NetworkInterfaceInfo } from 'node:os';
+import { join } from 'node:path';
+import type { PowerSource } from './heartbeat-policy.ts';
+
+/** Battery level, in percent, below which the battery counts as low. */
+const LOW_BATTERY_PERCENT = 20;
+
+/**
+ * Reads the power source from /sys/class/power_supply: AC when a mains supply is online or there is no
+ * battery at all (desktops, virtual machines), low battery under 20 %, battery otherwise.
+ */
+export function readPowerSource(root = '/sys/class/power_supply'): PowerSource {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return 'ac';
+  }
+  const read = (name: string, file: string): string | undefined => {
+    try {
+      return readFileSync(join(root, name, file), 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  let battery: number | undefined;
+  for (const name of names) {
+    const type = read(name, 'type');
+    if (type === 'Mains' && read(name, 'online') === '1') return 'ac';
+    if (type === 'Battery') {
+      const capacity = Number(read(name, 'capacity'));
+      if (Number.isFinite(capacity)) battery = battery === undefined ? capacity : Math.min(battery, capacity);
+      else battery ??= 100;
+    }
+  }
+  if (battery === undefined) return 'ac';
+  return battery < LOW_BATTERY_PERCENT ? 'low-battery' : 'battery';
+}
+
+/**
+ * Describes the network: online when a non-loopback interface has a routable address; the id changes
+ * when the set of interfaces or addresses changes (another Wi-Fi, a VPN, a cable).
+ */
+export function describeNetwork(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): { online: boolean; networkId: string } {
+  const parts: string[] = [];
+  for (const [name, addresses] of Object.entries(interfaces)) {
+    for (const address of addresses ?? []) {
+      if (address.internal) continue;
+      if (address.family === 'IPv6' && address.address.toLowerCase().startsWith('fe80')) continue;
+      parts.push(`${name}=${address.address}`);
+    }
+  }
+  parts.sort();
+  return { online: parts.length > 0, networkId: parts.length > 0 ? parts.join(',') : 'none' };
+}

@@ -1,0 +1,58 @@
+import { net, powerMonitor } from 'electron';
+import type { MachineState } from '../core/heartbeat/heartbeat-policy.ts';
+import { describeNetwork } from '../core/heartbeat/os-readings.ts';
+import type { SystemSignals, SystemSignalsEvents } from '../core/heartbeat/system-signals.ts';
+import { TypedEmitter } from '../core/typed-emitter.ts';
+
+/**
+ * Machine signals for the desktop shell: Electron's powerMonitor (AC or battery, suspend, resume,
+ * lock, unlock), net.isOnline and the interface list (polled every 2 s for network changes).
+ *
+ * Electron reports no battery level, so low battery is not detected in this shell.
+ */
+export class ElectronSignals extends TypedEmitter<SystemSignalsEvents> implements SystemSignals {
+  #state: MachineState;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor() {
+    super();
+    this.#state = {
+      power: powerMonitor.isOnBatteryPower() ? 'battery' : 'ac',
+      online: net.isOnline(),
+      suspended: false,
+      networkId: describeNetwork().networkId,
+    };
+  }
+
+  current(): MachineState {
+    return this.#state;
+  }
+
+  start(): void {
+    powerMonitor.on('on-ac', () => this.#update({ power: 'ac' }));
+    powerMonitor.on('on-battery', () => this.#update({ power: 'battery' }));
+    powerMonitor.on('suspend', () => this.#update({ suspended: true }));
+    powerMonitor.on('resume', () => {
+      this.#update({ suspended: false });
+      this.emit('wake', 'resume');
+    });
+    powerMonitor.on('unlock-screen', () => this.emit('wake', 'unlock'));
+    this.#timer = setInterval(() => {
+      const before = this.#state.networkId;
+      this.#update({ online: net.isOnline(), networkId: describeNetwork().networkId });
+      if (this.#state.online && this.#state.networkId !== before) this.emit('wake', 'network-change');
+    }, 2000);
+    this.#timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  #update(change: Partial<MachineState>): void {
+    const next = { ...this.#state, ...change };
+    if (JSON.stringify(next) === JSON.stringify(this.#state)) return;
+    this.#state = next;
+    this.emit('change', next);
+  }
+}
