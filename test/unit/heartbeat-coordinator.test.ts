@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, type NetworkInterfaceInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HeartbeatCoordinator } from '../../electron/core/heartbeat/heartbeat-coordinator.ts';
@@ -128,7 +128,7 @@ describe('OS readings for the headless shell', () => {
     const linkLocal = { address: 'fe80::1', family: 'IPv6', internal: false } as const;
     const wifi = { address: '192.168.1.20', family: 'IPv4', internal: false } as const;
     const info = (a: { address: string; family: 'IPv4' | 'IPv6'; internal: boolean }) =>
-      ({ ...a, netmask: '', mac: '', cidr: null, ...(a.family === 'IPv6' ? { scopeid: 0 } : {}) }) as unknown as import('node:os').NetworkInterfaceInfo;
+      ({ ...a, netmask: '', mac: '', cidr: null, ...(a.family === 'IPv6' ? { scopeid: 0 } : {}) }) as unknown as NetworkInterfaceInfo;
     expect(describeNetwork({ lo: [info(loopback)], wlan0: [info(linkLocal)] })).toEqual({ online: false, networkId: 'none' });
     expect(describeNetwork({ lo: [info(loopback)], wlan0: [info(wifi), info(linkLocal)] })).toEqual({ online: true, networkId: 'wlan0=192.168.1.20' });
   });
