@@ -135,6 +135,7 @@ export class ConnectionLifecycle extends TypedEmitter<LifecycleEvents> {
   renegotiate(reason: string): void {
     if (this.#state !== 'connected') return;
     this.#connectedAtMs = undefined;
+    this.#reconnects++;
     this.#set('connecting', reason);
     this.#link.open();
   }
