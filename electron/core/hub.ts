@@ -131,6 +131,7 @@ export class Hub extends TypedEmitter<HubEvents> {
                   ? { kind: 'basic', username: connection.username, password: secret }
                   : { kind: 'bearer', token: secret },
             maxPayloadBytes: connection.maxPayloadBytes,
+            waitForNetwork: connection.waitForNetwork,
           },
           sink: ntfySink,
           cursor: { load: () => this.#store.getMeta(cursorKey), save: (id) => this.#store.setMeta(cursorKey, id) },

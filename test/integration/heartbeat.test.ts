@@ -44,6 +44,8 @@ describe('heartbeats find dead links (through a proxy that silently drops everyt
           id: 'c',
           url: `mqtt://127.0.0.1:${proxy.port}`,
           reconnect: { baseMs: 200, capMs: 1000 },
+          // The broker is on loopback, which needs no network: make this connection behave like a remote one.
+          waitForNetwork: true,
           subscriptions: [{ topic: `hb${run}/#`, qos: 1, channel: 'HB' }],
         },
       ],

@@ -14,8 +14,8 @@ import { SourceBase } from '../../electron/core/sources/source-base.ts';
 class RecordingSource extends SourceBase {
   readonly decisions: HeartbeatDecision[] = [];
   readonly probes: number[] = [];
-  constructor(id: string) {
-    super({ id, url: 'mqtt://example', backoff: new Backoff() });
+  constructor(id: string, url = 'mqtt://example') {
+    super({ id, url, backoff: new Backoff() });
   }
   protected override openLink(): void {}
   protected override dropLink(): void {}
@@ -81,6 +81,26 @@ describe('HeartbeatCoordinator', () => {
     signals.set({ suspended: false });
     expect(source.state()).toBe('connecting');
     expect(source.decisions.at(-1)?.active).toBe(true);
+  });
+
+  it('does not hold back a server on this machine when the network goes away', () => {
+    const signals = new ScriptedSignals();
+    const local = new RecordingSource('local', 'mqtt://127.0.0.1:1883');
+    const coordinator = new HeartbeatCoordinator({
+      signals,
+      settings: DEFAULT_HEARTBEAT,
+      sources: new Map([['local', local]]),
+      critical: () => false,
+      store: { load: () => undefined, save: () => {} },
+      logger: silentLogger,
+    });
+    local.start();
+    local.connect();
+    coordinator.start();
+    signals.set({ online: false });
+    expect(local.waitsForNetwork).toBe(false);
+    expect(local.state()).toBe('connected');
+    expect(local.decisions.at(-1)).toMatchObject({ active: true, reason: 'AC power, 30 s' });
   });
 
   it('probes every connected link with the probe timeout after a wake-up, an unlock or a network change', () => {

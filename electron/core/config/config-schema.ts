@@ -114,6 +114,8 @@ export const mqttConnectionSchema = z
     tls: tlsSchema.optional(),
     presence: presenceSchema.optional(),
     reconnect: reconnectSchema.default({ baseMs: 1000, capMs: 60_000 }),
+    /** Wait for the network before connecting; by default yes, unless the server is on this machine. */
+    waitForNetwork: z.boolean().optional(),
     keepaliveSec: z.number().int().min(0).max(65535).default(60),
     maxPayloadBytes: z.number().int().min(1).max(256 * 1024 * 1024).default(256 * 1024),
     subscriptions: z
@@ -156,6 +158,8 @@ export const ntfyConnectionSchema = z
       .strict()
       .optional(),
     reconnect: reconnectSchema.default({ baseMs: 1000, capMs: 60_000 }),
+    /** Wait for the network before connecting; by default yes, unless the server is on this machine. */
+    waitForNetwork: z.boolean().optional(),
   })
   .strict()
   .refine(atMostOneSecret, atMostOneSecretError)

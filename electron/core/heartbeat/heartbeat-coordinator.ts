@@ -79,12 +79,14 @@ export class HeartbeatCoordinator {
     for (const [id, source] of this.#sources) {
       if (state.suspended) source.suspend();
       else source.resume();
-      source.setOnline(state.online);
+      source.setOnline(state.online || !source.waitsForNetwork);
       this.#apply(id, source, state);
     }
   }
 
-  #apply(id: string, source: SourceBase, state: MachineState): void {
+  #apply(id: string, source: SourceBase, machine: MachineState): void {
+    // A server on this machine is reachable without a network.
+    const state = !source.waitsForNetwork && !machine.online ? { ...machine, online: true } : machine;
     const learned = this.#settings.adaptiveOnBattery && state.power !== 'ac' ? this.#learner(id, state.networkId).intervalSec : undefined;
     source.applyHeartbeat(
       decideHeartbeat(state, this.#settings, { critical: this.#critical(id), learnedIntervalSec: learned, serverKeepaliveSec: undefined }),

@@ -143,6 +143,7 @@ export class MqttSource extends SourceBase {
     super({
       id: options.config.id,
       url: options.config.url,
+      waitForNetwork: options.config.waitForNetwork,
       now: options.now,
       timers: options.timers,
       backoff:

@@ -31,11 +31,20 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
   #lastDetectionMs: number | undefined;
   readonly #id: string;
   readonly #url: string;
+  readonly #waitForNetwork: boolean | undefined;
 
-  constructor(options: { id: string; url: string; backoff: Backoff; now?: (() => number) | undefined; timers?: Timers | undefined }) {
+  constructor(options: {
+    id: string;
+    url: string;
+    backoff: Backoff;
+    now?: (() => number) | undefined;
+    timers?: Timers | undefined;
+    waitForNetwork?: boolean | undefined;
+  }) {
     super();
     this.#id = options.id;
     this.#url = options.url;
+    this.#waitForNetwork = options.waitForNetwork;
     this.now = options.now ?? Date.now;
     this.lifecycle = new ConnectionLifecycle({
       link: { open: () => this.openLink(), drop: () => this.dropLink() },
@@ -60,6 +69,20 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
   /** The connection's id from the configuration. */
   get id(): string {
     return this.#id;
+  }
+
+  /**
+   * Whether this connection waits for the network (no attempts while offline). By default a server on
+   * this machine (127.0.0.0/8, ::1, localhost) does not, since it is reachable without one.
+   */
+  get waitsForNetwork(): boolean {
+    if (this.#waitForNetwork !== undefined) return this.#waitForNetwork;
+    try {
+      const host = new URL(this.#url).hostname.replace(/^\[|\]$/g, '');
+      return !(host === 'localhost' || host === '::1' || /^127\./.test(host));
+    } catch {
+      return true;
+    }
   }
 
   /** A snapshot of the connection's state and counters. */

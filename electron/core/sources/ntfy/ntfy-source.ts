@@ -185,6 +185,7 @@ export class NtfySource extends SourceBase {
     super({
       id: options.config.id,
       url: options.config.url,
+      waitForNetwork: options.config.waitForNetwork,
       now: options.now,
       timers: options.timers,
       backoff: options.backoff ?? new Backoff(),

@@ -73,6 +73,8 @@ export interface NtfyConnectionOptions {
   readonly transport: NtfyTransport;
   readonly auth: { readonly kind: 'basic'; readonly username: string; readonly password: string } | { readonly kind: 'bearer'; readonly token: string } | undefined;
   readonly maxPayloadBytes: number;
+  /** See SourceBase.waitsForNetwork; undefined for the default. */
+  readonly waitForNetwork?: boolean | undefined;
 }
 
 /** What the source needs from the hub. */
