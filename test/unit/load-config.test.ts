@@ -43,7 +43,7 @@ describe('parseConfig', () => {
     expect(config).toEqual({
       heartbeat: {
         acIntervalSec: 30,
-        acTimeoutSec: 15,
+        acTimeoutSec: 14,
         adaptiveOnBattery: true,
         batteryMaxSec: 240,
         batteryMinSec: 120,

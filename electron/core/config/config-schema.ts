@@ -181,7 +181,7 @@ export const connectionSchema = z.preprocess(
 export const heartbeatSchema = z
   .object({
     acIntervalSec: z.number().int().min(5).max(3600).default(30),
-    acTimeoutSec: z.number().int().min(1).max(600).default(15),
+    acTimeoutSec: z.number().int().min(1).max(600).default(14),
     batteryMinSec: z.number().int().min(5).max(3600).default(120),
     batteryMaxSec: z.number().int().min(5).max(3600).default(240),
     batteryTimeoutSec: z.number().int().min(1).max(600).default(30),
@@ -205,7 +205,7 @@ export const configSchema = z
       .optional(),
     heartbeat: heartbeatSchema.default({
       acIntervalSec: 30,
-      acTimeoutSec: 15,
+      acTimeoutSec: 14,
       batteryMinSec: 120,
       batteryMaxSec: 240,
       batteryTimeoutSec: 30,

@@ -31,10 +31,10 @@ export interface HeartbeatSettings {
   readonly adaptiveOnBattery: boolean;
 }
 
-/** The defaults: 30 s on AC (dead link within 45 s), 120 to 240 s on battery, 300 s on low battery. */
+/** The defaults: 30 s on AC (a dead link is found 44 s after the last traffic at most), 120 to 240 s on battery, 300 s on low battery. */
 export const DEFAULT_HEARTBEAT: HeartbeatSettings = {
   acIntervalSec: 30,
-  acTimeoutSec: 15,
+  acTimeoutSec: 14,
   batteryMinSec: 120,
   batteryMaxSec: 240,
   batteryTimeoutSec: 30,

@@ -258,6 +258,8 @@ export class MqttSource extends SourceBase {
       if (packet.cmd === 'pingreq') {
         this.#pingSentAt = this.now();
         this.heartbeatSent();
+        // mqtt.js gives up only 1.5 x keep-alive after its last send; the policy's timeout is shorter.
+        if (this.#probeTimer === undefined && this.decision?.active) this.#awaitPong(client, this.decision.timeoutSec);
       } else {
         this.#lastTrafficAt = this.now();
       }
@@ -266,6 +268,7 @@ export class MqttSource extends SourceBase {
       const at = this.now();
       if (packet.cmd === 'pingresp' && this.#pingSentAt !== undefined) {
         clearTimeout(this.#probeTimer);
+        this.#probeTimer = undefined;
         this.heartbeatAnswered((this.#pingSentAt - this.#lastTrafficAt) / 1000, at - this.#pingSentAt);
         this.#pingSentAt = undefined;
       }
@@ -284,6 +287,7 @@ export class MqttSource extends SourceBase {
     });
     client.on('close', () => {
       clearTimeout(this.#probeTimer);
+      this.#probeTimer = undefined;
       if (this.#closesToIgnore > 0) {
         this.#closesToIgnore--;
         return;
@@ -387,12 +391,19 @@ export class MqttSource extends SourceBase {
   protected override probeLink(timeoutSec: number): void {
     const client = this.#client;
     if (!client?.connected) return;
-    clearTimeout(this.#probeTimer);
     client.sendPing();
+    this.#awaitPong(client, timeoutSec);
+  }
+
+  /** Drops the link when no PINGRESP comes within `timeoutSec`. */
+  #awaitPong(client: MqttClient, timeoutSec: number): void {
+    clearTimeout(this.#probeTimer);
     this.#probeTimer = setTimeout(() => {
+      this.#probeTimer = undefined;
+      if (client !== this.#client) return;
       this.lastError = `no answer to a heartbeat within ${timeoutSec} s: the link was dead`;
       this.heartbeatMissed();
-      this.#logger.warn('dead link detected by a probe', { connection: this.#config.id });
+      this.#logger.warn('dead link detected', { connection: this.#config.id, error: this.lastError });
       client.stream.destroy();
     }, timeoutSec * 1000);
   }
