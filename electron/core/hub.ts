@@ -194,21 +194,6 @@ export class Hub extends TypedEmitter<HubEvents> {
     }
   }
 
-  /** The system's network went away or came back (from the shell's OS signals). */
-  setOnline(online: boolean): void {
-    for (const source of this.#sources.values()) source.setOnline(online);
-  }
-
-  /** The system is going to sleep: every connection stops trying until `resume`. */
-  suspend(): void {
-    for (const source of this.#sources.values()) source.suspend();
-  }
-
-  /** The system woke up: every connection reconnects at once. */
-  resume(): void {
-    for (const source of this.#sources.values()) source.resume();
-  }
-
   /** A page of history, newest first. */
   listMessages(query: PageQuery): StoredMessage[] {
     return this.#store.page(query);

@@ -28,15 +28,22 @@ export class ElectronSignals extends TypedEmitter<SystemSignalsEvents> implement
     return this.#state;
   }
 
+  readonly #listeners: [string, () => void][] = [
+    ['on-ac', () => this.#update({ power: 'ac' })],
+    ['on-battery', () => this.#update({ power: 'battery' })],
+    ['suspend', () => this.#update({ suspended: true })],
+    [
+      'resume',
+      () => {
+        this.#update({ suspended: false });
+        this.emit('wake', 'resume');
+      },
+    ],
+    ['unlock-screen', () => this.emit('wake', 'unlock')],
+  ];
+
   start(): void {
-    powerMonitor.on('on-ac', () => this.#update({ power: 'ac' }));
-    powerMonitor.on('on-battery', () => this.#update({ power: 'battery' }));
-    powerMonitor.on('suspend', () => this.#update({ suspended: true }));
-    powerMonitor.on('resume', () => {
-      this.#update({ suspended: false });
-      this.emit('wake', 'resume');
-    });
-    powerMonitor.on('unlock-screen', () => this.emit('wake', 'unlock'));
+    for (const [event, listener] of this.#listeners) powerMonitor.on(event as 'resume', listener);
     this.#timer = setInterval(() => {
       const before = this.#state.networkId;
       this.#update({ online: net.isOnline(), networkId: describeNetwork().networkId });
@@ -47,6 +54,7 @@ export class ElectronSignals extends TypedEmitter<SystemSignalsEvents> implement
 
   stop(): void {
     clearInterval(this.#timer);
+    for (const [event, listener] of this.#listeners) powerMonitor.off(event as 'resume', listener);
   }
 
   #update(change: Partial<MachineState>): void {

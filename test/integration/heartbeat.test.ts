@@ -9,6 +9,7 @@ import { Hub } from '../../electron/core/hub.ts';
 import { silentLogger } from '../../electron/core/logger.ts';
 import type { StoredMessage } from '../../electron/core/message/message.ts';
 import { startBlackholeProxy, type BlackholeProxy } from '../helpers/blackhole-proxy.ts';
+import { NtfyTestServer } from '../helpers/ntfy-test-server.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { waitFor } from '../helpers/net.ts';
 
@@ -75,13 +76,13 @@ describe('heartbeats find dead links (through a proxy that silently drops everyt
     expect(status()?.lastError).toMatch(/no answer to (a heartbeat|heartbeats)/);
   }, 70_000);
 
-  it('after a network change probes at once and notices a dead link within 5 s', async () => {
+  it.each(['network-change', 'resume', 'unlock'] as const)('after %s probes at once and notices a dead link within 5 s', async (reason) => {
     const { status, signals } = await start();
     proxy.blackhole();
     const since = Date.now();
-    signals.wake('network-change');
+    signals.wake(reason);
     const detectedAt = await waitFor('the detection', () => status()?.heartbeat.lastDetectionMs, 10_000, 50);
-    console.log(`network change: dead link detected ${detectedAt - since} ms after the change`);
+    console.log(`${reason}: dead link detected ${detectedAt - since} ms after it`);
     expect(detectedAt - since).toBeLessThanOrEqual(5_000);
     proxy.restore();
     await waitFor('the reconnection', () => (status()?.state === 'connected' ? true : undefined), 15_000);
@@ -117,5 +118,33 @@ describe('heartbeats find dead links (through a proxy that silently drops everyt
     expect(status()?.heartbeat).toMatchObject({ reason: 'battery, adaptive, 120 s', intervalSec: 120 });
     expect(status()?.reconnects).toBeGreaterThanOrEqual(1);
     expect(new Set(hub.listMessages({ limit: 200 }).map((m) => m.id)).size).toBe(101);
+  });
+
+  it('pings an idle ntfy WebSocket and notices when the pongs stop', async () => {
+    const server = await NtfyTestServer.start({ keepaliveIntervalMs: 0 });
+    const ntfyProxy = await startBlackholeProxy(Number(new URL(server.url).port));
+    try {
+      const config = parseConfig({
+        deviceId: 'hb-ntfy',
+        heartbeat: { acIntervalSec: 5, acTimeoutSec: 2 },
+        connections: [
+          { id: 'n', kind: 'ntfy', url: `http://127.0.0.1:${ntfyProxy.port}`, transport: 'ws', reconnect: { baseMs: 200, capMs: 1000 }, subscriptions: [{ topic: 'hb', channel: 'HB' }] },
+        ],
+      });
+      const hub = new Hub({ config, dataDir: join(dir, 'ntfy-hb'), notifier: { show() {} }, logger: silentLogger, signals: new ScriptedSignals() });
+      hubs.push(hub);
+      hub.start();
+      const status = () => hub.connectionStatuses()[0];
+      await waitFor('an answered ping', () => (status()?.heartbeat.lastRttMs !== undefined ? true : undefined), 15_000, 100);
+      expect(status()?.heartbeat.lastHour).toBeGreaterThan(0);
+      ntfyProxy.blackhole();
+      const since = Date.now();
+      const detectedAt = await waitFor('the detection', () => status()?.heartbeat.lastDetectionMs, 15_000, 50);
+      expect(detectedAt - since).toBeLessThanOrEqual(7_500); // the next ping comes after 5 s of silence, its answer may take 2 s
+      expect(status()?.lastError).toMatch(/no answer to a heartbeat within 2 s/);
+    } finally {
+      await ntfyProxy.close();
+      await server.close();
+    }
   });
 });

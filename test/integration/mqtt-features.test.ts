@@ -5,6 +5,7 @@ import mqtt from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Config } from '../../electron/core/config/config-schema.ts';
 import { parseConfig } from '../../electron/core/config/load-config.ts';
+import { ScriptedSignals } from '../../electron/core/heartbeat/system-signals.ts';
 import { Hub } from '../../electron/core/hub.ts';
 import { silentLogger } from '../../electron/core/logger.ts';
 import type { StoredMessage } from '../../electron/core/message/message.ts';
@@ -38,11 +39,16 @@ describe('MQTT connections against mosquitto', () => {
     shown: NotificationRequest[];
   }
 
-  const start = async (connections: unknown[], dataDir = join(dir, `data-${++run}`), deviceId = `dev-${run}`): Promise<Running> => {
+  const start = async (
+    connections: unknown[],
+    dataDir = join(dir, `data-${++run}`),
+    deviceId = `dev-${run}`,
+    signals?: ScriptedSignals,
+  ): Promise<Running> => {
     const config: Config = parseConfig({ deviceId, connections });
     const added: StoredMessage[] = [];
     const shown: NotificationRequest[] = [];
-    const hub = new Hub({ config, dataDir, notifier: { show: (n) => shown.push(n) }, logger: silentLogger });
+    const hub = new Hub({ config, dataDir, notifier: { show: (n) => shown.push(n) }, logger: silentLogger, ...(signals ? { signals } : {}) });
     hub.on('messagesAdded', (batch) => added.push(...batch));
     hubs.push(hub);
     hub.start();
@@ -194,10 +200,11 @@ describe('MQTT connections against mosquitto', () => {
   });
 
   it('keeps receiving after the system sleeps and wakes in the same moment', async () => {
-    const running = await start([connection()]);
+    const signals = new ScriptedSignals();
+    const running = await start([connection({ waitForNetwork: true })], undefined, undefined, signals);
     await ready(running, 'feed/probe');
-    running.hub.suspend();
-    running.hub.resume();
+    signals.set({ suspended: true });
+    signals.set({ suspended: false });
     await waitFor('the reconnection', () => (running.hub.connectionStatuses()[0]?.state === 'connected' ? true : undefined));
     const publisher = await mqtt.connectAsync(broker.url);
     await publisher.publishAsync('feed/after-wake', JSON.stringify({ id: 'after-wake', title: 'after wake' }), { qos: 1 });

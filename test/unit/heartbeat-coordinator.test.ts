@@ -28,8 +28,11 @@ class RecordingSource extends SourceBase {
   connect(): void {
     this.lifecycle.connected();
   }
-  answered(idleSec: number): void {
-    this.heartbeatAnswered(idleSec, 5);
+  answered(idleSec: number, probe = false): void {
+    this.heartbeatAnswered(idleSec, 5, probe);
+  }
+  missed(probe: boolean): void {
+    this.heartbeatMissed(probe);
   }
   state(): string {
     return this.lifecycle.state;
@@ -111,6 +114,17 @@ describe('HeartbeatCoordinator', () => {
     expect(source.probes).toEqual([4, 4, 4]);
   });
 
+  it('learns nothing from probes after a wake-up or network change', () => {
+    const { signals, source, stored } = setup();
+    signals.set({ power: 'battery', networkId: 'new-network' });
+    source.missed(true);
+    for (let i = 0; i < 6; i++) source.answered(600, true);
+    expect(source.decisions.at(-1)?.intervalSec).toBe(120);
+    expect(stored.size).toBe(0);
+    source.missed(false);
+    expect(stored.get('heartbeat_learned:c:new-network')).toContain('"failedAtSec":120');
+  });
+
   it('learns a longer interval on battery from idle heartbeats that were answered, and remembers it per network', () => {
     const { signals, source, stored } = setup();
     signals.set({ power: 'battery', networkId: 'home-wifi' });
@@ -138,6 +152,11 @@ describe('OS readings for the headless shell', () => {
       expect(readPowerSource(root)).toBe('low-battery');
       writeFileSync(join(root, 'AC', 'online'), '1\n');
       expect(readPowerSource(root)).toBe('ac');
+      // A wireless mouse's battery is not this machine's.
+      rmSync(join(root, 'BAT0'), { recursive: true });
+      rmSync(join(root, 'AC'), { recursive: true });
+      supply('hidpp_battery_0', { type: 'Battery', scope: 'Device', capacity: '5' });
+      expect(readPowerSource(root)).toBe('ac');
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
@@ -151,5 +170,7 @@ describe('OS readings for the headless shell', () => {
       ({ ...a, netmask: '', mac: '', cidr: null, ...(a.family === 'IPv6' ? { scopeid: 0 } : {}) }) as unknown as NetworkInterfaceInfo;
     expect(describeNetwork({ lo: [info(loopback)], wlan0: [info(linkLocal)] })).toEqual({ online: false, networkId: 'none' });
     expect(describeNetwork({ lo: [info(loopback)], wlan0: [info(wifi), info(linkLocal)] })).toEqual({ online: true, networkId: 'wlan0=192.168.1.20' });
+    const bridge = { address: '172.17.0.1', family: 'IPv4', internal: false } as const;
+    expect(describeNetwork({ lo: [info(loopback)], docker0: [info(bridge)] })).toEqual({ online: false, networkId: 'none' });
   });
 });

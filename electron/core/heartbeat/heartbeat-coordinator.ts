@@ -56,12 +56,14 @@ export class HeartbeatCoordinator {
       this.#offs.push(
         source.on('heartbeat', (outcome) => {
           const state = this.#signals.current();
-          if (state.power === 'ac' || !this.#settings.adaptiveOnBattery) return;
+          // A probe after a wake-up or network change tells nothing about this network's idle timeout.
+          if (outcome.probe || state.power === 'ac' || !this.#settings.adaptiveOnBattery) return;
           const learner = this.#learner(id, state.networkId);
           const changed = outcome.kind === 'answered' ? learner.succeeded(outcome.idleSec) : learner.failed();
-          if (!changed) return;
+          // Saved after every idle heartbeat (a few an hour on battery): a failure at the floor changes
+          // what is known about the network even when the interval stays.
           this.#store.save(this.#key(id, state.networkId), JSON.stringify(learner.learned));
-          this.#apply(id, source, state);
+          if (changed) this.#apply(id, source, state);
         }),
       );
     }

@@ -27,8 +27,9 @@ export function readPowerSource(root = '/sys/class/power_supply'): PowerSource {
   let battery: number | undefined;
   for (const name of names) {
     const type = read(name, 'type');
-    if (type === 'Mains' && read(name, 'online') === '1') return 'ac';
-    if (type === 'Battery') {
+    if ((type === 'Mains' || type === 'USB') && read(name, 'online') === '1') return 'ac';
+    // scope "Device" marks the battery of a mouse or keyboard, not of this machine.
+    if (type === 'Battery' && read(name, 'scope') !== 'Device') {
       const capacity = Number(read(name, 'capacity'));
       if (Number.isFinite(capacity)) battery = battery === undefined ? capacity : Math.min(battery, capacity);
       else battery ??= 100;
@@ -45,6 +46,8 @@ export function readPowerSource(root = '/sys/class/power_supply'): PowerSource {
 export function describeNetwork(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): { online: boolean; networkId: string } {
   const parts: string[] = [];
   for (const [name, addresses] of Object.entries(interfaces)) {
+    // Container and virtual-machine bridges are there whether or not the machine has a network.
+    if (/^(docker|br-|veth|virbr|vboxnet|vmnet|cni|flannel|podman)/.test(name)) continue;
     for (const address of addresses ?? []) {
       if (address.internal) continue;
       if (address.family === 'IPv6' && address.address.toLowerCase().startsWith('fe80')) continue;

@@ -124,6 +124,10 @@ export class MqttSource extends SourceBase {
   #pingSentAt: number | undefined;
   #lastTrafficAt = 0;
   #probeTimer: NodeJS.Timeout | undefined;
+  /** Whether the PINGREQ awaiting its answer was a probe (after a wake-up or network change). */
+  #probing = false;
+  /** A keep-alive the broker imposed in its CONNACK (MQTT 5), in seconds. */
+  #serverKeepaliveSec: number | undefined;
 
   constructor(options: {
     config: MqttConnectionConfig;
@@ -269,14 +273,16 @@ export class MqttSource extends SourceBase {
       if (packet.cmd === 'pingresp' && this.#pingSentAt !== undefined) {
         clearTimeout(this.#probeTimer);
         this.#probeTimer = undefined;
-        this.heartbeatAnswered((this.#pingSentAt - this.#lastTrafficAt) / 1000, at - this.#pingSentAt);
+        this.heartbeatAnswered((this.#pingSentAt - this.#lastTrafficAt) / 1000, at - this.#pingSentAt, this.#probing);
+        this.#probing = false;
         this.#pingSentAt = undefined;
       }
       this.#lastTrafficAt = at;
     });
     client.on('connect', (connack) => {
       this.lastError = undefined;
-      this.#announcedSec = client.options.keepalive ?? 0;
+      this.#serverKeepaliveSec = connack.properties?.serverKeepAlive;
+      this.#announcedSec = this.#serverKeepaliveSec ?? client.options.keepalive ?? 0;
       this.#lastTrafficAt = this.now();
       this.#pingSentAt = undefined;
       this.lifecycle.connected();
@@ -373,7 +379,12 @@ export class MqttSource extends SourceBase {
 
   /** The keep-alive to announce at CONNECT: the heartbeat interval in force, or the configured one. */
   #keepaliveToAnnounce(): number {
-    return this.decision?.active ? this.decision.intervalSec : this.#config.keepaliveSec;
+    return this.decision?.active ? this.#interval(this.decision) : this.#config.keepaliveSec;
+  }
+
+  /** The decision's interval, never longer than a keep-alive the broker imposed. */
+  #interval(decision: HeartbeatDecision): number {
+    return this.#serverKeepaliveSec === undefined ? decision.intervalSec : Math.min(decision.intervalSec, this.#serverKeepaliveSec);
   }
 
   /**
@@ -384,13 +395,15 @@ export class MqttSource extends SourceBase {
   protected override heartbeatChanged(decision: HeartbeatDecision): void {
     const client = this.#client;
     if (!decision.active || !client?.connected) return;
-    if (decision.intervalSec <= this.#announcedSec) client.keepaliveManager?.setKeepalive(decision.intervalSec);
-    else this.lifecycle.renegotiate(`the heartbeat interval grew to ${decision.intervalSec} s: reconnecting quietly to announce it`);
+    const intervalSec = this.#interval(decision);
+    if (intervalSec <= this.#announcedSec) client.keepaliveManager?.setKeepalive(intervalSec);
+    else this.lifecycle.renegotiate(`the heartbeat interval grew to ${intervalSec} s: reconnecting quietly to announce it`);
   }
 
   protected override probeLink(timeoutSec: number): void {
     const client = this.#client;
     if (!client?.connected) return;
+    this.#probing = true;
     client.sendPing();
     this.#awaitPong(client, timeoutSec);
   }
@@ -402,7 +415,8 @@ export class MqttSource extends SourceBase {
       this.#probeTimer = undefined;
       if (client !== this.#client) return;
       this.lastError = `no answer to a heartbeat within ${timeoutSec} s: the link was dead`;
-      this.heartbeatMissed();
+      this.heartbeatMissed(this.#probing);
+      this.#probing = false;
       this.#logger.warn('dead link detected', { connection: this.#config.id, error: this.lastError });
       client.stream.destroy();
     }, timeoutSec * 1000);

@@ -5,7 +5,9 @@ import type { HeartbeatDecision } from '../heartbeat/heartbeat-policy.ts';
 import { displayUrl, type ConnectionStatus } from './connection-status.ts';
 
 /** What a heartbeat showed: answered after some idle time, or no answer (the link was dead). */
-export type HeartbeatOutcome = { readonly kind: 'answered'; readonly idleSec: number; readonly rttMs: number } | { readonly kind: 'dead' };
+export type HeartbeatOutcome =
+  | { readonly kind: 'answered'; readonly idleSec: number; readonly rttMs: number; readonly probe: boolean }
+  | { readonly kind: 'dead'; readonly probe: boolean };
 
 /** Events every source emits. */
 export interface SourceEvents {
@@ -136,16 +138,19 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
     this.#heartbeatsInLastHour();
   }
 
-  /** Records an answered heartbeat. */
-  protected heartbeatAnswered(idleSec: number, rttMs: number): void {
+  /**
+   * Records an answered heartbeat. `probe` marks one sent after a wake-up or network change, which
+   * says nothing about how long this network tolerates silence.
+   */
+  protected heartbeatAnswered(idleSec: number, rttMs: number, probe = false): void {
     this.#lastRttMs = rttMs;
-    this.emit('heartbeat', { kind: 'answered', idleSec, rttMs });
+    this.emit('heartbeat', { kind: 'answered', idleSec, rttMs, probe });
   }
 
   /** Records a heartbeat that got no answer: the link was dead. */
-  protected heartbeatMissed(): void {
+  protected heartbeatMissed(probe = false): void {
     this.#lastDetectionMs = this.now();
-    this.emit('heartbeat', { kind: 'dead' });
+    this.emit('heartbeat', { kind: 'dead', probe });
   }
 
   #heartbeatsInLastHour(): number {

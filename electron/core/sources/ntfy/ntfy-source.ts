@@ -173,6 +173,7 @@ export class NtfySource extends SourceBase {
   #pingTimer: unknown;
   #pongTimer: unknown;
   #pingSentAt: number | undefined;
+  #probing = false;
   #lastFrameAt = 0;
   #fellBackToJson = false;
   #cursorLoaded = false;
@@ -322,11 +323,13 @@ export class NtfySource extends SourceBase {
     });
     ws.on('ping', () => this.#armWatchdog(seq));
     ws.on('pong', () => {
+      const idleSec = this.#pingSentAt === undefined ? 0 : (this.#pingSentAt - this.#lastFrameAt) / 1000;
       this.#armWatchdog(seq);
       if (seq !== this.#linkSeq || this.#pingSentAt === undefined) return;
       if (this.#pongTimer !== undefined) this.#timers.clearTimeout(this.#pongTimer);
       this.#pongTimer = undefined;
-      this.heartbeatAnswered((this.#pingSentAt - this.#lastFrameAt) / 1000, this.now() - this.#pingSentAt);
+      this.heartbeatAnswered(idleSec, this.now() - this.#pingSentAt, this.#probing);
+      this.#probing = false;
       this.#pingSentAt = undefined;
       this.#schedulePing(seq);
     });
@@ -463,10 +466,11 @@ export class NtfySource extends SourceBase {
     }, waitMs);
   }
 
-  #sendPing(seq: number, timeoutSec: number): void {
+  #sendPing(seq: number, timeoutSec: number, probe = false): void {
     const link = this.#link;
     if (seq !== this.#linkSeq || !link?.ping) return;
     this.#pingSentAt = this.now();
+    this.#probing = probe;
     this.heartbeatSent();
     try {
       link.ping();
@@ -476,7 +480,8 @@ export class NtfySource extends SourceBase {
     if (this.#pongTimer !== undefined) this.#timers.clearTimeout(this.#pongTimer);
     this.#pongTimer = this.#timers.setTimeout(() => {
       this.#pongTimer = undefined;
-      this.heartbeatMissed();
+      this.heartbeatMissed(this.#probing);
+      this.#probing = false;
       this.#linkDown(seq, `no answer to a heartbeat within ${timeoutSec} s: the link was dead`);
     }, timeoutSec * 1000);
   }
@@ -486,7 +491,7 @@ export class NtfySource extends SourceBase {
   }
 
   protected override probeLink(timeoutSec: number): void {
-    if (this.#link?.ping) this.#sendPing(this.#linkSeq, timeoutSec);
+    if (this.#link?.ping) this.#sendPing(this.#linkSeq, timeoutSec, true);
     // A JSON or SSE stream cannot be pinged: open a fresh one (since= fills any gap).
     else this.lifecycle.renegotiate('checking the link after a change of network or a wake-up');
   }
