@@ -19,6 +19,7 @@ export class LinuxSignals extends TypedEmitter<SystemSignalsEvents> implements S
   #timers: NodeJS.Timeout[] = [];
   #gdbus: ChildProcess | undefined;
   #lastTick = 0;
+  #lastMono = 0;
 
   constructor(options: { powerRoot?: string; interfaces?: () => NodeJS.Dict<NetworkInterfaceInfo[]>; watchLogind?: boolean } = {}) {
     super();
@@ -36,6 +37,7 @@ export class LinuxSignals extends TypedEmitter<SystemSignalsEvents> implements S
 
   start(): void {
     this.#lastTick = Date.now();
+    this.#lastMono = performance.now();
     this.#timers.push(setInterval(() => this.#pollNetwork(), 2000).unref());
     this.#timers.push(setInterval(() => this.#update({ power: readPowerSource(this.#powerRoot) }), 30_000).unref());
     if (this.#watchLogind) this.#watchSleep();
@@ -49,12 +51,17 @@ export class LinuxSignals extends TypedEmitter<SystemSignalsEvents> implements S
 
   /** Re-reads the network; also notices a sleep from a 2 s timer that fired much later. */
   #pollNetwork(): void {
+    // The wall clock runs on while the machine sleeps; the monotonic clock does not. A gap between
+    // them means a sleep; a loop that merely stalled moves both alike and is not taken for one.
     const now = Date.now();
-    const slept = now - this.#lastTick > 15_000;
+    const mono = performance.now();
+    const slept = now - this.#lastTick - (mono - this.#lastMono) > 10_000;
     this.#lastTick = now;
+    this.#lastMono = mono;
+    if (slept && this.#state.suspended) this.#update({ suspended: false }); // missed the wake-up signal
     const before = this.#state.networkId;
     this.#update(describeNetwork(this.#interfaces()));
-    if (slept && !this.#state.suspended) this.emit('wake', 'resume');
+    if (slept) this.emit('wake', 'resume');
     else if (this.#state.networkId !== before && this.#state.online) this.emit('wake', 'network-change');
   }
 
@@ -75,6 +82,13 @@ export class LinuxSignals extends TypedEmitter<SystemSignalsEvents> implements S
       return;
     }
     child.on('error', () => undefined); // gdbus not installed, or no system bus: the clock fallback remains
+    // Without it no wake-up signal comes: never stay asleep because of a watcher that died.
+    child.on('exit', () => {
+      if (this.#gdbus === child) this.#gdbus = undefined;
+      if (this.#state.suspended) this.#update({ suspended: false });
+    });
+    child.unref();
+    (child.stdout as NodeJS.ReadableStream & { unref?: () => void } | null)?.unref?.();
     this.#gdbus = child;
     let buffer = '';
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -89,6 +103,7 @@ export class LinuxSignals extends TypedEmitter<SystemSignalsEvents> implements S
         this.#update({ suspended: sleeping });
         if (!sleeping) {
           this.#lastTick = Date.now();
+          this.#lastMono = performance.now();
           this.emit('wake', 'resume');
         }
       }

@@ -1,6 +1,6 @@
 import { net, powerMonitor } from 'electron';
 import type { MachineState } from '../core/heartbeat/heartbeat-policy.ts';
-import { describeNetwork } from '../core/heartbeat/os-readings.ts';
+import { describeNetwork, readPowerSource } from '../core/heartbeat/os-readings.ts';
 import type { SystemSignals, SystemSignalsEvents } from '../core/heartbeat/system-signals.ts';
 import { TypedEmitter } from '../core/typed-emitter.ts';
 
@@ -8,7 +8,8 @@ import { TypedEmitter } from '../core/typed-emitter.ts';
  * Machine signals for the desktop shell: Electron's powerMonitor (AC or battery, suspend, resume,
  * lock, unlock), net.isOnline and the interface list (polled every 2 s for network changes).
  *
- * Electron reports no battery level, so low battery is not detected in this shell.
+ * Electron reports no battery level: on Linux the power source (and low battery) is read from /sys
+ * every 2 s; elsewhere low battery is not detected in this shell.
  */
 export class ElectronSignals extends TypedEmitter<SystemSignalsEvents> implements SystemSignals {
   #state: MachineState;
@@ -17,7 +18,7 @@ export class ElectronSignals extends TypedEmitter<SystemSignalsEvents> implement
   constructor() {
     super();
     this.#state = {
-      power: powerMonitor.isOnBatteryPower() ? 'battery' : 'ac',
+      power: process.platform === 'linux' ? readPowerSource() : powerMonitor.isOnBatteryPower() ? 'battery' : 'ac',
       online: net.isOnline(),
       suspended: false,
       networkId: describeNetwork().networkId,
@@ -46,7 +47,9 @@ export class ElectronSignals extends TypedEmitter<SystemSignalsEvents> implement
     for (const [event, listener] of this.#listeners) powerMonitor.on(event as 'resume', listener);
     this.#timer = setInterval(() => {
       const before = this.#state.networkId;
-      this.#update({ online: net.isOnline(), networkId: describeNetwork().networkId });
+      // Electron's on-ac / on-battery events are macOS and Windows only: on Linux read /sys instead.
+      const power = process.platform === 'linux' ? { power: readPowerSource() } : {};
+      this.#update({ online: net.isOnline(), networkId: describeNetwork().networkId, ...power });
       if (this.#state.online && this.#state.networkId !== before) this.emit('wake', 'network-change');
     }, 2000);
     this.#timer.unref();

@@ -31,8 +31,8 @@ class RecordingSource extends SourceBase {
   answered(idleSec: number, probe = false): void {
     this.heartbeatAnswered(idleSec, 5, probe);
   }
-  missed(probe: boolean): void {
-    this.heartbeatMissed(probe);
+  missed(probe: boolean, idleSec = 120): void {
+    this.heartbeatMissed(idleSec, probe);
   }
   state(): string {
     return this.lifecycle.state;
@@ -125,6 +125,16 @@ describe('HeartbeatCoordinator', () => {
     expect(stored.get('heartbeat_learned:c:new-network')).toContain('"failedAtSec":120');
   });
 
+  it('learns nothing from low-battery heartbeats or from links that died after a short silence', () => {
+    const { signals, source, stored } = setup();
+    signals.set({ power: 'low-battery', networkId: 'n1' });
+    source.missed(false, 300);
+    expect(stored.size).toBe(0);
+    signals.set({ power: 'battery' });
+    source.missed(false, 30);
+    expect(JSON.parse(stored.get('heartbeat_learned:c:n1') ?? '{}')).toEqual({ intervalSec: 120 });
+  });
+
   it('learns a longer interval on battery from idle heartbeats that were answered, and remembers it per network', () => {
     const { signals, source, stored } = setup();
     signals.set({ power: 'battery', networkId: 'home-wifi' });
@@ -167,9 +177,14 @@ describe('OS readings for the headless shell', () => {
     const linkLocal = { address: 'fe80::1', family: 'IPv6', internal: false } as const;
     const wifi = { address: '192.168.1.20', family: 'IPv4', internal: false } as const;
     const info = (a: { address: string; family: 'IPv4' | 'IPv6'; internal: boolean }) =>
-      ({ ...a, netmask: '', mac: '', cidr: null, ...(a.family === 'IPv6' ? { scopeid: 0 } : {}) }) as unknown as NetworkInterfaceInfo;
+      ({ ...a, netmask: a.family === 'IPv4' ? '255.255.255.0' : 'ffff:ffff:ffff:ffff::', mac: '', cidr: null, ...(a.family === 'IPv6' ? { scopeid: 0 } : {}) }) as unknown as NetworkInterfaceInfo;
     expect(describeNetwork({ lo: [info(loopback)], wlan0: [info(linkLocal)] })).toEqual({ online: false, networkId: 'none' });
-    expect(describeNetwork({ lo: [info(loopback)], wlan0: [info(wifi), info(linkLocal)] })).toEqual({ online: true, networkId: 'wlan0=192.168.1.20' });
+    expect(describeNetwork({ lo: [info(loopback)], wlan0: [info(wifi), info(linkLocal)] })).toEqual({
+      online: true,
+      networkId: 'wlan0=192.168.1.0/255.255.255.0',
+    });
+    // A new lease in the same network is the same network.
+    expect(describeNetwork({ wlan0: [info({ ...wifi, address: '192.168.1.77' })] }).networkId).toBe('wlan0=192.168.1.0/255.255.255.0');
     const bridge = { address: '172.17.0.1', family: 'IPv4', internal: false } as const;
     expect(describeNetwork({ lo: [info(loopback)], docker0: [info(bridge)] })).toEqual({ online: false, networkId: 'none' });
   });

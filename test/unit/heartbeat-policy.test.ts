@@ -73,6 +73,19 @@ describe('AdaptiveInterval', () => {
     expect(learner.learned).toEqual({ intervalSec: 180, failedAtSec: 210 });
   });
 
+  it('ignores a failure after less silence than the interval, and forgets an old failure after many successes', () => {
+    const learner = new AdaptiveInterval(options);
+    expect(learner.failed(60)).toBe(false);
+    expect(learner.learned.failedAtSec).toBeUndefined();
+    for (let i = 0; i < 3; i++) learner.succeeded(120);
+    learner.failed(150);
+    expect(learner.learned).toEqual({ intervalSec: 120, failedAtSec: 150 });
+    for (let i = 0; i < 299; i++) learner.succeeded(120);
+    expect(learner.learned.failedAtSec).toBe(150);
+    learner.succeeded(120);
+    expect(learner.learned.failedAtSec).toBeUndefined();
+  });
+
   it('resumes from what it learned before', () => {
     expect(new AdaptiveInterval(options, { intervalSec: 210, failedAtSec: undefined }).intervalSec).toBe(210);
     expect(new AdaptiveInterval(options, { intervalSec: 999, failedAtSec: undefined }).intervalSec).toBe(240);

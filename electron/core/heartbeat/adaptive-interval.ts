@@ -20,12 +20,16 @@ export interface LearnedInterval {
   readonly failedAtSec: number | undefined;
 }
 
+/** Answered idle heartbeats after which a remembered failure is forgotten (about a day on battery). */
+const FAILURE_MEMORY = 300;
+
 /** One network's learner. */
 export class AdaptiveInterval {
   readonly #options: AdaptiveOptions;
   #intervalSec: number;
   #failedAtSec: number | undefined;
   #successes = 0;
+  #successesSinceFailure = 0;
 
   constructor(options: AdaptiveOptions, learned?: LearnedInterval) {
     this.#options = options;
@@ -51,6 +55,8 @@ export class AdaptiveInterval {
   succeeded(idleSec: number): boolean {
     if (idleSec < this.#intervalSec) return false; // traffic kept the link busy: proves nothing about idle
     this.#successes++;
+    // A remembered failure expires after many answered heartbeats: a NAT may have been replaced.
+    if (this.#failedAtSec !== undefined && ++this.#successesSinceFailure >= FAILURE_MEMORY) this.#failedAtSec = undefined;
     if (this.#successes < this.#options.successesToGrow) return false;
     this.#successes = 0;
     const ceiling = this.#failedAtSec === undefined ? this.#options.maxSec : Math.min(this.#options.maxSec, this.#failedAtSec - this.#options.stepSec);
@@ -65,9 +71,12 @@ export class AdaptiveInterval {
    *
    * @returns true when the interval changed.
    */
-  failed(): boolean {
+  failed(idleSec: number = this.#intervalSec): boolean {
+    // A link that died after less silence than the interval says nothing about the interval.
+    if (idleSec < this.#intervalSec) return false;
     this.#successes = 0;
     this.#failedAtSec = this.#intervalSec;
+    this.#successesSinceFailure = 0;
     const next = Math.max(this.#options.minSec, this.#intervalSec - this.#options.stepSec);
     if (next === this.#intervalSec) return false;
     this.#intervalSec = next;

@@ -56,10 +56,12 @@ export class HeartbeatCoordinator {
       this.#offs.push(
         source.on('heartbeat', (outcome) => {
           const state = this.#signals.current();
-          // A probe after a wake-up or network change tells nothing about this network's idle timeout.
-          if (outcome.probe || state.power === 'ac' || !this.#settings.adaptiveOnBattery) return;
+          // Only heartbeats sent at the adaptive battery interval teach the learner: not probes after a
+          // wake-up or network change, not AC or low-battery intervals.
+          const adaptive = state.power === 'battery' || (state.power === 'low-battery' && this.#critical(id));
+          if (outcome.probe || !adaptive || !this.#settings.adaptiveOnBattery) return;
           const learner = this.#learner(id, state.networkId);
-          const changed = outcome.kind === 'answered' ? learner.succeeded(outcome.idleSec) : learner.failed();
+          const changed = outcome.kind === 'answered' ? learner.succeeded(outcome.idleSec) : learner.failed(outcome.idleSec);
           // Saved after every idle heartbeat (a few an hour on battery): a failure at the floor changes
           // what is known about the network even when the interval stays.
           this.#store.save(this.#key(id, state.networkId), JSON.stringify(learner.learned));
@@ -79,10 +81,11 @@ export class HeartbeatCoordinator {
 
   #applyAll(state: MachineState): void {
     for (const [id, source] of this.#sources) {
+      // The decision first: a reconnect that resuming or coming online starts announces it.
+      this.#apply(id, source, state);
       if (state.suspended) source.suspend();
       else source.resume();
       source.setOnline(state.online || !source.waitsForNetwork);
-      this.#apply(id, source, state);
     }
   }
 

@@ -41,19 +41,33 @@ export function readPowerSource(root = '/sys/class/power_supply'): PowerSource {
 
 /**
  * Describes the network: online when a non-loopback interface has a routable address; the id changes
- * when the set of interfaces or addresses changes (another Wi-Fi, a VPN, a cable).
+ * when the set of interfaces or the networks they are in changes (another Wi-Fi, a VPN, a cable).
  */
 export function describeNetwork(interfaces: NodeJS.Dict<NetworkInterfaceInfo[]> = networkInterfaces()): { online: boolean; networkId: string } {
-  const parts: string[] = [];
+  const parts = new Set<string>();
   for (const [name, addresses] of Object.entries(interfaces)) {
     // Container and virtual-machine bridges are there whether or not the machine has a network.
     if (/^(docker|br-|veth|virbr|vboxnet|vmnet|cni|flannel|podman)/.test(name)) continue;
     for (const address of addresses ?? []) {
       if (address.internal) continue;
       if (address.family === 'IPv6' && address.address.toLowerCase().startsWith('fe80')) continue;
-      parts.push(`${name}=${address.address}`);
+      parts.add(`${name}=${networkPrefix(address)}`);
     }
   }
-  parts.sort();
-  return { online: parts.length > 0, networkId: parts.length > 0 ? parts.join(',') : 'none' };
+  const sorted = [...parts].sort();
+  return { online: sorted.length > 0, networkId: sorted.length > 0 ? sorted.join(',') : 'none' };
+}
+
+/**
+ * The network an address is in, not the address itself: IPv4 masked with its netmask, IPv6 cut to its
+ * /64. A new DHCP lease or a rotating IPv6 privacy address is then still the same network.
+ */
+function networkPrefix(address: NetworkInterfaceInfo): string {
+  if (address.family === 'IPv4') {
+    const ip = address.address.split('.').map(Number);
+    const mask = address.netmask.split('.').map(Number);
+    return `${ip.map((octet, i) => octet & (mask[i] ?? 0)).join('.')}/${address.netmask}`;
+  }
+  const groups = address.address.split('::')[0]?.split(':') ?? [];
+  return `${groups.slice(0, 4).join(':')}::/64`;
 }

@@ -119,6 +119,8 @@ export class MqttSource extends SourceBase {
   #client: MqttClient | undefined;
   /** 'close' events of links dropped on purpose before a reconnect; they are not losses. */
   #closesToIgnore = 0;
+  /** The next reconnect only renegotiates the keep-alive: close with a DISCONNECT. */
+  #quietReconnect = false;
   /** The keep-alive the current link announced at CONNECT, in seconds. */
   #announcedSec = 0;
   #pingSentAt: number | undefined;
@@ -195,7 +197,16 @@ export class MqttSource extends SourceBase {
         // the very stores it is handed. Wait for its close, which must not count as a new loss.
         this.#closesToIgnore++;
         existing.once('close', reopen);
-        existing.stream.destroy();
+        if (this.#quietReconnect && existing.connected) {
+          // A DISCONNECT first (0xE0 0x00: normal disconnection, in MQTT 3.1.1 and 5), so the broker
+          // keeps the session but does not publish the will: nobody should see this desktop go offline.
+          existing.stream.write(Buffer.from([0xe0, 0x00]));
+          existing.stream.end();
+          setTimeout(() => existing.stream.destroy(), 1000).unref();
+        } else {
+          existing.stream.destroy();
+        }
+        this.#quietReconnect = false;
       } else {
         reopen();
       }
@@ -285,7 +296,10 @@ export class MqttSource extends SourceBase {
       this.#announcedSec = this.#serverKeepaliveSec ?? client.options.keepalive ?? 0;
       this.#lastTrafficAt = this.now();
       this.#pingSentAt = undefined;
+      this.#probing = false;
       this.lifecycle.connected();
+      // A decision that came while connecting takes effect now.
+      if (this.decision?.active) this.heartbeatChanged(this.decision);
       this.#subscribe(client, connack.sessionPresent);
       if (presence) {
         client.publish(presence, this.#presencePayload('online'), { qos: this.#config.presence?.qos ?? 1, retain: true });
@@ -312,7 +326,7 @@ export class MqttSource extends SourceBase {
     client.on('error', (error) => {
       if (error.message === 'Keepalive timeout') {
         this.lastError = `no answer to heartbeats for ${Math.round(this.#announcedSec * 1.5)} s: the link was dead`;
-        this.heartbeatMissed();
+        this.heartbeatMissed(this.#idleBeforePing());
         this.#logger.warn('dead link detected', { connection: this.#config.id, error: this.lastError });
         this.emit('status', this.status());
         return;
@@ -382,6 +396,14 @@ export class MqttSource extends SourceBase {
     return this.decision?.active ? this.#interval(this.decision) : this.#config.keepaliveSec;
   }
 
+  protected override heartbeatReason(): string {
+    const reason = super.heartbeatReason();
+    const decision = this.decision;
+    return decision?.active && this.#serverKeepaliveSec !== undefined && this.#serverKeepaliveSec < decision.intervalSec
+      ? `${reason}; the broker asks for ${this.#serverKeepaliveSec} s`
+      : reason;
+  }
+
   /** The decision's interval, never longer than a keep-alive the broker imposed. */
   #interval(decision: HeartbeatDecision): number {
     return this.#serverKeepaliveSec === undefined ? decision.intervalSec : Math.min(decision.intervalSec, this.#serverKeepaliveSec);
@@ -397,7 +419,10 @@ export class MqttSource extends SourceBase {
     if (!decision.active || !client?.connected) return;
     const intervalSec = this.#interval(decision);
     if (intervalSec <= this.#announcedSec) client.keepaliveManager?.setKeepalive(intervalSec);
-    else this.lifecycle.renegotiate(`the heartbeat interval grew to ${intervalSec} s: reconnecting quietly to announce it`);
+    else {
+      this.#quietReconnect = true;
+      this.lifecycle.renegotiate(`the heartbeat interval grew to ${intervalSec} s: reconnecting quietly to announce it`);
+    }
   }
 
   protected override probeLink(timeoutSec: number): void {
@@ -408,6 +433,11 @@ export class MqttSource extends SourceBase {
     this.#awaitPong(client, timeoutSec);
   }
 
+  /** Seconds of silence before the heartbeat now awaiting an answer. */
+  #idleBeforePing(): number {
+    return this.#pingSentAt === undefined ? 0 : (this.#pingSentAt - this.#lastTrafficAt) / 1000;
+  }
+
   /** Drops the link when no PINGRESP comes within `timeoutSec`. */
   #awaitPong(client: MqttClient, timeoutSec: number): void {
     clearTimeout(this.#probeTimer);
@@ -415,7 +445,7 @@ export class MqttSource extends SourceBase {
       this.#probeTimer = undefined;
       if (client !== this.#client) return;
       this.lastError = `no answer to a heartbeat within ${timeoutSec} s: the link was dead`;
-      this.heartbeatMissed(this.#probing);
+      this.heartbeatMissed(this.#idleBeforePing(), this.#probing);
       this.#probing = false;
       this.#logger.warn('dead link detected', { connection: this.#config.id, error: this.lastError });
       client.stream.destroy();

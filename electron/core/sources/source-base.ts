@@ -7,7 +7,7 @@ import { displayUrl, type ConnectionStatus } from './connection-status.ts';
 /** What a heartbeat showed: answered after some idle time, or no answer (the link was dead). */
 export type HeartbeatOutcome =
   | { readonly kind: 'answered'; readonly idleSec: number; readonly rttMs: number; readonly probe: boolean }
-  | { readonly kind: 'dead'; readonly probe: boolean };
+  | { readonly kind: 'dead'; readonly idleSec: number; readonly probe: boolean };
 
 /** Events every source emits. */
 export interface SourceEvents {
@@ -102,7 +102,7 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
       rejected: this.counters.rejected,
       warning: this.warning(),
       heartbeat: {
-        reason: this.decision?.reason ?? '',
+        reason: this.heartbeatReason(),
         intervalSec: this.decision?.active ? this.decision.intervalSec : 0,
         lastRttMs: this.#lastRttMs,
         lastHour: this.#heartbeatsInLastHour(),
@@ -126,6 +126,11 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
     if (this.lifecycle.state === 'connected') this.probeLink(timeoutSec);
   }
 
+  /** The heartbeat reason shown in the status; a source may add what its server imposes. */
+  protected heartbeatReason(): string {
+    return this.decision?.reason ?? '';
+  }
+
   /** Reacts to a new decision (change timers, renegotiate). */
   protected abstract heartbeatChanged(decision: HeartbeatDecision): void;
 
@@ -147,10 +152,10 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
     this.emit('heartbeat', { kind: 'answered', idleSec, rttMs, probe });
   }
 
-  /** Records a heartbeat that got no answer: the link was dead. */
-  protected heartbeatMissed(probe = false): void {
+  /** Records a heartbeat, sent after `idleSec` of silence, that got no answer: the link was dead. */
+  protected heartbeatMissed(idleSec: number, probe = false): void {
     this.#lastDetectionMs = this.now();
-    this.emit('heartbeat', { kind: 'dead', probe });
+    this.emit('heartbeat', { kind: 'dead', idleSec, probe });
   }
 
   #heartbeatsInLastHour(): number {

@@ -173,6 +173,7 @@ export class NtfySource extends SourceBase {
   #pingTimer: unknown;
   #pongTimer: unknown;
   #pingSentAt: number | undefined;
+  #pongDeadline: number | undefined;
   #probing = false;
   #lastFrameAt = 0;
   #fellBackToJson = false;
@@ -328,6 +329,7 @@ export class NtfySource extends SourceBase {
       if (seq !== this.#linkSeq || this.#pingSentAt === undefined) return;
       if (this.#pongTimer !== undefined) this.#timers.clearTimeout(this.#pongTimer);
       this.#pongTimer = undefined;
+      this.#pongDeadline = undefined;
       this.heartbeatAnswered(idleSec, this.now() - this.#pingSentAt, this.#probing);
       this.#probing = false;
       this.#pingSentAt = undefined;
@@ -437,6 +439,8 @@ export class NtfySource extends SourceBase {
     this.#pingTimer = undefined;
     this.#pongTimer = undefined;
     this.#pingSentAt = undefined;
+    this.#pongDeadline = undefined;
+    this.#probing = false;
     const link = this.#link;
     this.#link = undefined;
     link?.close();
@@ -452,7 +456,9 @@ export class NtfySource extends SourceBase {
     this.#pingTimer = undefined;
     const decision = this.decision;
     const link = this.#link;
-    if (seq !== this.#linkSeq || !decision?.active || !link?.ping) return;
+    // One heartbeat at a time (the pong handler schedules the next), and only on an open link.
+    if (seq !== this.#linkSeq || !decision?.active || !link?.ping || this.#pingSentAt !== undefined) return;
+    if (this.lifecycle.state !== 'connected') return;
     const quietMs = this.now() - this.#lastFrameAt;
     const waitMs = Math.max(0, decision.intervalSec * 1000 - quietMs);
     this.#pingTimer = this.#timers.setTimeout(() => {
@@ -469,7 +475,12 @@ export class NtfySource extends SourceBase {
   #sendPing(seq: number, timeoutSec: number, probe = false): void {
     const link = this.#link;
     if (seq !== this.#linkSeq || !link?.ping) return;
-    this.#pingSentAt = this.now();
+    if (this.#pingSentAt !== undefined) {
+      // A heartbeat is already out: a probe may shorten its deadline, never lengthen it.
+      if (probe) this.#probing = true;
+      if (this.#pongDeadline !== undefined && this.now() + timeoutSec * 1000 >= this.#pongDeadline) return;
+    }
+    this.#pingSentAt ??= this.now();
     this.#probing = probe;
     this.heartbeatSent();
     try {
@@ -478,9 +489,11 @@ export class NtfySource extends SourceBase {
       // a socket closing right now: its close event reports the loss
     }
     if (this.#pongTimer !== undefined) this.#timers.clearTimeout(this.#pongTimer);
+    this.#pongDeadline = this.now() + timeoutSec * 1000;
     this.#pongTimer = this.#timers.setTimeout(() => {
       this.#pongTimer = undefined;
-      this.heartbeatMissed(this.#probing);
+      this.#pongDeadline = undefined;
+      this.heartbeatMissed(this.#pingSentAt === undefined ? 0 : (this.#pingSentAt - this.#lastFrameAt) / 1000, this.#probing);
       this.#probing = false;
       this.#linkDown(seq, `no answer to a heartbeat within ${timeoutSec} s: the link was dead`);
     }, timeoutSec * 1000);
@@ -501,11 +514,16 @@ export class NtfySource extends SourceBase {
     if (seq !== this.#linkSeq) return;
     this.#lastFrameAt = this.now();
     if (this.#watchdog !== undefined) this.#timers.clearTimeout(this.#watchdog);
+    // On a WebSocket our own pings prove the link; the watchdog must not fire before a battery-long
+    // heartbeat has had its chance.
+    const decision = this.decision;
+    const heartbeatMs = this.#link?.ping && decision?.active ? (decision.intervalSec + decision.timeoutSec) * 1000 + 5000 : 0;
+    const timeoutMs = Math.max(this.#keepaliveTimeoutMs, heartbeatMs);
     this.#watchdog = this.#timers.setTimeout(() => {
       this.#watchdog = undefined;
-      const seconds = Math.round(this.#keepaliveTimeoutMs / 100) / 10;
+      const seconds = Math.round(timeoutMs / 100) / 10;
       this.#linkDown(seq, `nothing came from the server for ${seconds} s (ntfy sends a keepalive every 45 s): the link looks dead`);
-    }, this.#keepaliveTimeoutMs);
+    }, timeoutMs);
   }
 
   /** Handles one event of link `seq`. */
