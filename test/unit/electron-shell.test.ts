@@ -72,7 +72,7 @@ vi.mock('electron', () => {
     },
     dialog: { showErrorBox: (_title: string, message: string) => recorded.errors.push(message) },
     shell: { openExternal: () => Promise.resolve() },
-    powerMonitor: { on: () => {}, isOnBatteryPower: () => false },
+    powerMonitor: { on: () => {}, off: () => {}, isOnBatteryPower: () => false },
     net: { isOnline: () => true },
     session: { defaultSession: { resolveProxy: () => Promise.resolve('DIRECT') } },
     Notification: class {
