@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_HEARTBEAT } from '../heartbeat/heartbeat-policy.ts';
 
 const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
 
@@ -180,14 +181,14 @@ export const connectionSchema = z.preprocess(
  */
 export const heartbeatSchema = z
   .object({
-    acIntervalSec: z.number().int().min(5).max(3600).default(30),
-    acTimeoutSec: z.number().int().min(1).max(600).default(14),
-    batteryMinSec: z.number().int().min(5).max(3600).default(120),
-    batteryMaxSec: z.number().int().min(5).max(3600).default(240),
-    batteryTimeoutSec: z.number().int().min(1).max(600).default(30),
-    lowBatteryMinSec: z.number().int().min(5).max(3600).default(300),
-    probeTimeoutSec: z.number().int().min(1).max(60).default(4),
-    adaptiveOnBattery: z.boolean().default(true),
+    acIntervalSec: z.number().int().min(5).max(3600).default(DEFAULT_HEARTBEAT.acIntervalSec),
+    acTimeoutSec: z.number().int().min(1).max(600).default(DEFAULT_HEARTBEAT.acTimeoutSec),
+    batteryMinSec: z.number().int().min(5).max(3600).default(DEFAULT_HEARTBEAT.batteryMinSec),
+    batteryMaxSec: z.number().int().min(5).max(3600).default(DEFAULT_HEARTBEAT.batteryMaxSec),
+    batteryTimeoutSec: z.number().int().min(1).max(600).default(DEFAULT_HEARTBEAT.batteryTimeoutSec),
+    lowBatteryMinSec: z.number().int().min(5).max(3600).default(DEFAULT_HEARTBEAT.lowBatteryMinSec),
+    probeTimeoutSec: z.number().int().min(1).max(60).default(DEFAULT_HEARTBEAT.probeTimeoutSec),
+    adaptiveOnBattery: z.boolean().default(DEFAULT_HEARTBEAT.adaptiveOnBattery),
     /** Each connection waits a random 0 to this many seconds before its first connect (fleets). */
     startDelayMaxSec: z.number().min(0).max(3600).default(0),
   })
@@ -203,17 +204,7 @@ export const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore')
       .optional(),
-    heartbeat: heartbeatSchema.default({
-      acIntervalSec: 30,
-      acTimeoutSec: 14,
-      batteryMinSec: 120,
-      batteryMaxSec: 240,
-      batteryTimeoutSec: 30,
-      lowBatteryMinSec: 300,
-      probeTimeoutSec: 4,
-      adaptiveOnBattery: true,
-      startDelayMaxSec: 0,
-    }),
+    heartbeat: heartbeatSchema.default({ ...DEFAULT_HEARTBEAT, startDelayMaxSec: 0 }),
     connections: z
       .array(connectionSchema)
       .min(1, 'needs at least one connection')
