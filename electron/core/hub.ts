@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Config, ConnectionConfig, NtfyConnectionConfig } from './config/config-schema.ts';
+import type { Config, ConnectionConfig } from './config/config-schema.ts';
 import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
 import { decodePayload, PayloadError } from './message/decode-payload.ts';
@@ -13,11 +13,12 @@ import { Backoff } from './sources/backoff.ts';
 import { NtfySource } from './sources/ntfy/ntfy-source.ts';
 import { ntfyToDecoded } from './sources/ntfy/ntfy-to-message.ts';
 import type { NtfyMessage, NtfySink } from './sources/ntfy/ntfy-types.ts';
-import { MessageStore, type PageQuery } from './store/message-store.ts';
+import { MessageStore, type OutboxReceipt, type PageQuery } from './store/message-store.ts';
 import { lockDataDir } from './store/data-dir-lock.ts';
 import { HeartbeatCoordinator } from './heartbeat/heartbeat-coordinator.ts';
 import { ScriptedSignals, type SystemSignals } from './heartbeat/system-signals.ts';
 import { WriteBatcher } from './store/write-batcher.ts';
+import { ReceiptSender } from './receipts/receipt-sender.ts';
 import { TypedEmitter } from './typed-emitter.ts';
 
 /** Events the hub emits to the shells (and through them to the UI). */
@@ -81,6 +82,8 @@ export class Hub extends TypedEmitter<HubEvents> {
   #uiTimer: NodeJS.Timeout | undefined;
   #started = false;
   #unlock: (() => void) | undefined;
+  readonly #senders = new Map<string, ReceiptSender>();
+  readonly #awaitingConfirmation = new Map<string, () => void>();
   readonly #heartbeat: HeartbeatCoordinator;
   readonly #startDelayMaxSec: number;
   readonly #startTimers: NodeJS.Timeout[] = [];
@@ -161,6 +164,26 @@ export class Hub extends TypedEmitter<HubEvents> {
       source.on('status', (status) => this.emit('connectionChanged', status));
       this.#sources.set(connection.id, source);
     }
+    for (const [id, source] of this.#sources) {
+      const sender = new ReceiptSender({
+        store: this.#store,
+        connectionId: id,
+        logger: this.#logger,
+        now: this.#now,
+        transport: {
+          ready: () => source.status().state === 'connected',
+          send: (receipt) =>
+            source instanceof NtfySource
+              ? source.publish(receipt.topic, receipt.payload)
+              : source.publish(receipt.topic, receipt.payload, receipt.qos, receipt.correlationData),
+        },
+        onConfirmed: (receiptId) => this.#awaitingConfirmation.get(receiptId)?.(),
+      });
+      source.on('status', (status) => {
+        if (status.state === 'connected') sender.kick();
+      });
+      this.#senders.set(id, sender);
+    }
     const critical = new Set(
       options.config.connections.filter((c) => c.subscriptions.some((s) => s.critical)).map((c) => c.id),
     );
@@ -205,94 +228,76 @@ export class Hub extends TypedEmitter<HubEvents> {
   }
 
   /**
-   * Marks a message read and publishes its read receipt (QoS from the connection's receipt setting).
+   * Marks a message read and queues its read receipt in the outbox, in one transaction.
    *
-   * Resolves once the broker acknowledged the receipt, or with "pending" after two seconds while
-   * mqtt.js keeps it queued.
+   * Resolves with "sent" once the broker or server confirmed the receipt, or with "pending" after two
+   * seconds: the receipt then stays in the outbox, across restarts, and is retried until confirmed.
    *
    * @throws Error when no message has this seq.
    */
   async markRead(seq: number): Promise<{ message: StoredMessage; receipt: ReceiptOutcome }> {
-    const result = this.#store.markRead(seq, this.#now());
+    const result = this.#store.markReadWithReceipt(seq, this.#now(), (message) => this.#receiptFor(message));
     if (!result) throw new Error(`no message with seq ${seq}`);
-    const { message, changed } = result;
+    const { message, changed, receipt } = result;
     if (!changed) return { message, receipt: 'already-read' };
     this.emit('messageUpdated', message);
-    const connection = this.#connections.get(message.connectionId);
-    const source = this.#sources.get(message.connectionId);
-    if (connection?.kind === 'ntfy') return this.#ntfyReceipt(message, connection, source as NtfySource | undefined);
-    if (source instanceof NtfySource) return { message, receipt: 'not-configured' };
-    // The sender's MQTT 5 response topic wins; otherwise the connection's receipt topic template.
-    const target = message.responseTopic
-      ? { topic: message.responseTopic, qos: connection?.receipts?.qos ?? 1 }
-      : connection?.receipts
-        ? {
-            topic: receiptTopic(connection.receipts.topic, {
-              device: this.deviceId,
-              channel: message.channel,
-              connection: message.connectionId,
-              topic: message.topic,
-            }),
-            qos: connection.receipts.qos,
-          }
-        : undefined;
-    if (!target || !source || !connection) return { message, receipt: 'not-configured' };
-    const topic = target.topic;
-    const receipt = buildReceipt(message, 'read', this.deviceId, message.readAtMs ?? this.#now());
-    const sent = source.publish(topic, JSON.stringify(receipt), target.qos, message.correlationData).then(
-      () => 'sent' as const,
-      (error: unknown) => {
-        this.#logger.error('read receipt not sent', { connection: connection.id, topic, error: (error as Error).message });
-        return 'failed' as const;
-      },
-    );
+    if (!receipt) return { message, receipt: 'not-configured' };
+    // Offline: the receipt waits in the outbox; no point waiting for a confirmation now.
+    if (this.#sources.get(message.connectionId)?.status().state !== 'connected') return { message, receipt: 'pending' };
+    // The receipt is in the outbox with the read mark: wait briefly for its confirmation to say "sent".
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'pending'>((resolve) => {
-      timer = setTimeout(() => resolve('pending'), RECEIPT_WAIT_MS);
-    });
-    const raced = await Promise.race([sent, timeout]);
+    const confirmed = new Promise<'sent'>((resolve) => this.#awaitingConfirmation.set(receipt.receiptId, () => resolve('sent')));
+    const timeout = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), RECEIPT_WAIT_MS)));
+    this.#senders.get(message.connectionId)?.kick();
+    const outcome = await Promise.race([confirmed, timeout]);
     clearTimeout(timer);
-    const outcome = raced === 'failed' ? 'pending' : raced;
-    if (raced === 'pending') {
-      this.#logger.warn('read receipt not yet acknowledged by the broker; mqtt.js keeps it queued while the hub runs', {
-        connection: connection.id,
-        messageId: message.id,
-      });
-    }
+    this.#awaitingConfirmation.delete(receipt.receiptId);
     return { message, receipt: outcome };
+  }
+
+  /**
+   * The read receipt for a message, ready for the outbox, or undefined when its connection sends none.
+   *
+   * MQTT: to the sender's MQTT 5 response topic (with its correlation data) when it gave one, otherwise
+   * to the connection's receipt topic template. ntfy: to the receipt topic on the same server.
+   */
+  #receiptFor(message: StoredMessage): Omit<OutboxReceipt, 'attempts'> | undefined {
+    const connection = this.#connections.get(message.connectionId);
+    if (!connection) return undefined;
+    const receipt = buildReceipt(message, 'read', this.deviceId, message.readAtMs ?? this.#now());
+    const base = { receiptId: receipt.receiptId, connectionId: connection.id, payload: JSON.stringify(receipt) };
+    if (connection.kind === 'ntfy') {
+      if (!connection.receipts) return undefined;
+      // ntfy topics allow only letters, digits, - and _: anything else a placeholder brings in becomes _.
+      const topic = receiptTopic(connection.receipts.topic, { device: this.deviceId, channel: message.channel, connection: connection.id })
+        .replace(/[^-_A-Za-z0-9]/g, '_')
+        .slice(0, 64);
+      return { ...base, topic, qos: 1, correlationData: undefined };
+    }
+    if (message.responseTopic) {
+      return { ...base, topic: message.responseTopic, qos: connection.receipts?.qos ?? 1, correlationData: message.correlationData };
+    }
+    if (!connection.receipts) return undefined;
+    const topic = receiptTopic(connection.receipts.topic, {
+      device: this.deviceId,
+      channel: message.channel,
+      connection: message.connectionId,
+      topic: message.topic,
+    });
+    return { ...base, topic, qos: connection.receipts.qos, correlationData: undefined };
   }
 
   /** Flushes pending writes, disconnects and closes the store. */
   async stop(): Promise<void> {
     for (const timer of this.#startTimers.splice(0)) clearTimeout(timer);
     this.#heartbeat.stop();
+    for (const sender of this.#senders.values()) sender.stop();
     if (this.#started) await Promise.all([...this.#sources.values()].map((s) => s.stop()));
     this.#batcher.flush();
     this.#flushUi();
     this.#store.close();
     this.#unlock?.();
     this.#unlock = undefined;
-  }
-
-  /** Posts a read receipt to the ntfy server's receipt topic. */
-  async #ntfyReceipt(
-    message: StoredMessage,
-    connection: NtfyConnectionConfig,
-    source: NtfySource | undefined,
-  ): Promise<{ message: StoredMessage; receipt: ReceiptOutcome }> {
-    if (!connection.receipts || !source) return { message, receipt: 'not-configured' };
-    // ntfy topics allow only letters, digits, - and _: anything else a placeholder brings in becomes _.
-    const topic = receiptTopic(connection.receipts.topic, { device: this.deviceId, channel: message.channel, connection: connection.id })
-      .replace(/[^-_A-Za-z0-9]/g, '_')
-      .slice(0, 64);
-    const receipt = buildReceipt(message, 'read', this.deviceId, message.readAtMs ?? this.#now());
-    try {
-      await source.publish(topic, JSON.stringify(receipt));
-      return { message, receipt: 'sent' };
-    } catch (error) {
-      this.#logger.error('read receipt not sent', { connection: connection.id, topic, error: (error as Error).message });
-      return { message, receipt: 'pending' };
-    }
   }
 
   #acceptNtfy(connectionId: string, message: NtfyMessage): boolean {

@@ -40,7 +40,7 @@ describe('migrate', () => {
     expect(tableNames(db)).toEqual([]);
     migrate(db);
     expect(userVersion(db)).toBe(SCHEMA_VERSION);
-    expect(tableNames(db)).toEqual(['messages', 'meta']);
+    expect(tableNames(db)).toEqual(['messages', 'meta', 'receipt_outbox']);
   });
 
   it('creates a messages table that enforces uniqueness per (connection, id) and the priority range', () => {

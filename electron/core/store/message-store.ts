@@ -11,6 +11,18 @@ export interface NewMessage {
   readonly origin: MessageOrigin;
 }
 
+/** A receipt waiting in the outbox until its broker or server confirms it. */
+export interface OutboxReceipt {
+  readonly receiptId: string;
+  readonly connectionId: string;
+  readonly topic: string;
+  /** The receipt JSON as it is sent. */
+  readonly payload: string;
+  readonly qos: 0 | 1 | 2;
+  readonly correlationData: Uint8Array | undefined;
+  readonly attempts: number;
+}
+
 /** One page of history, newest first. */
 export interface PageQuery {
   /** Only messages with a smaller seq (keyset paging); omit for the newest page. */
@@ -216,6 +228,86 @@ export class MessageStore {
     const changed = Number(this.#markRead.run(atMs, seq).changes) === 1;
     const message = this.get(seq);
     return message === undefined ? undefined : { message, changed };
+  }
+
+  /**
+   * Marks a message read and, in the same transaction, puts the receipt `receiptFor` builds into the
+   * outbox: a crash cannot leave a read message without its receipt, or a receipt for an unread one.
+   */
+  markReadWithReceipt(
+    seq: number,
+    atMs: number,
+    receiptFor: (message: StoredMessage) => Omit<OutboxReceipt, 'attempts'> | undefined,
+  ): { message: StoredMessage; changed: boolean; receipt: Omit<OutboxReceipt, 'attempts'> | undefined } | undefined {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const changed = Number(this.#markRead.run(atMs, seq).changes) === 1;
+      const message = this.get(seq);
+      const receipt = changed && message ? receiptFor(message) : undefined;
+      if (receipt) {
+        this.#db
+          .prepare(
+            `INSERT INTO receipt_outbox (receipt_id, connection_id, topic, payload, qos, correlation_data, created_at_ms, next_attempt_ms)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(receipt.receiptId, receipt.connectionId, receipt.topic, receipt.payload, receipt.qos, receipt.correlationData ?? null, atMs, atMs);
+      }
+      this.#db.exec('COMMIT');
+      return message === undefined ? undefined : { message, changed, receipt };
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Receipts of a connection that are due (next attempt not in the future), oldest first. */
+  dueReceipts(connectionId: string, nowMs: number, limit = 100): OutboxReceipt[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT receipt_id, connection_id, topic, payload, qos, correlation_data, attempts FROM receipt_outbox
+         WHERE connection_id = ? AND next_attempt_ms <= ? ORDER BY created_at_ms, rowid LIMIT ?`,
+      )
+      .all(connectionId, nowMs, limit) as unknown as {
+      receipt_id: string;
+      connection_id: string;
+      topic: string;
+      payload: string;
+      qos: number;
+      correlation_data: Uint8Array | null;
+      attempts: number;
+    }[];
+    return rows.map((r) => ({
+      receiptId: r.receipt_id,
+      connectionId: r.connection_id,
+      topic: r.topic,
+      payload: r.payload,
+      qos: r.qos as 0 | 1 | 2,
+      correlationData: r.correlation_data ?? undefined,
+      attempts: r.attempts,
+    }));
+  }
+
+  /** The earliest next attempt of a connection's waiting receipts, if any wait. */
+  nextReceiptAttempt(connectionId: string): number | undefined {
+    const row = this.#db.prepare('SELECT min(next_attempt_ms) AS at FROM receipt_outbox WHERE connection_id = ?').get(connectionId) as { at: number | null };
+    return row.at ?? undefined;
+  }
+
+  /** A receipt was confirmed: it leaves the outbox and is never sent again. */
+  receiptConfirmed(receiptId: string): void {
+    this.#db.prepare('DELETE FROM receipt_outbox WHERE receipt_id = ?').run(receiptId);
+  }
+
+  /** A receipt could not be sent: try again at `nextAttemptMs`. */
+  receiptFailed(receiptId: string, nextAttemptMs: number, error: string): void {
+    this.#db
+      .prepare('UPDATE receipt_outbox SET attempts = attempts + 1, next_attempt_ms = ?, last_error = ? WHERE receipt_id = ?')
+      .run(nextAttemptMs, error.slice(0, 500), receiptId);
+  }
+
+  /** How many receipts wait in the outbox (all connections). */
+  outboxSize(): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM receipt_outbox').get() as { n: number }).n;
   }
 
   /**

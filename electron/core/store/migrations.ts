@@ -38,6 +38,20 @@ export const MIGRATIONS: readonly string[] = [
   // 3: the newest retained message of a topic. Only retained rows are indexed: an index over every row
   // cost a fifth of the ingest rate, and recent rows are found by scanning back from the newest.
   `CREATE INDEX messages_retained_topic ON messages (connection_id, topic, seq) WHERE retained = 1;`,
+  // 4: receipts waiting to be confirmed by their broker or server (written with the state change).
+  `CREATE TABLE receipt_outbox (
+     receipt_id       TEXT    PRIMARY KEY,
+     connection_id    TEXT    NOT NULL,
+     topic            TEXT    NOT NULL,
+     payload          TEXT    NOT NULL,
+     qos              INTEGER NOT NULL,
+     correlation_data BLOB,
+     created_at_ms    INTEGER NOT NULL,
+     attempts         INTEGER NOT NULL DEFAULT 0,
+     next_attempt_ms  INTEGER NOT NULL,
+     last_error       TEXT
+   ) STRICT;
+   CREATE INDEX receipt_outbox_due ON receipt_outbox (connection_id, next_attempt_ms);`,
 ];
 
 /** The schema version this build writes. */
