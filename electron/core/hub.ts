@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import type { Config, ConnectionConfig } from './config/config-schema.ts';
 import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
@@ -96,12 +97,19 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.#uiBatchMs = options.uiBatchMs ?? 50;
     // Passwords first: a missing file or variable must fail before anything is opened.
     const passwords = new Map(options.config.connections.map((c) => [c.id, resolvePassword(c, options.env)]));
-    this.#store = MessageStore.open(options.dataDir);
+    // The lock first: another hub on this directory must not see its database opened and migrated.
+    mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    this.#unlock = lockDataDir(options.dataDir);
     try {
-      this.#unlock = lockDataDir(options.dataDir);
+      this.#store = MessageStore.open(options.dataDir);
+    } catch (error) {
+      this.#unlock();
+      throw error;
+    }
+    try {
       this.deviceId = options.config.deviceId ?? this.#storedDeviceId();
     } catch (error) {
-      this.#unlock?.();
+      this.#unlock();
       this.#store.close();
       throw error;
     }

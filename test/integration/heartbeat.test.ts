@@ -137,9 +137,14 @@ describe('heartbeats find dead links (through a proxy that silently drops everyt
     signals.set({ power: 'battery' });
     await waitFor('the quiet reconnect', () => ((status()?.reconnects ?? 0) > reconnects && status()?.state === 'connected' ? true : undefined));
     await waitFor('online again', () => (statuses.filter((s) => s === 'online').length >= 2 ? true : undefined));
+    const afterRenegotiation = status()?.reconnects;
+    // The old socket is closed a second later: that must not touch the new connection.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
     await watcher.publishAsync('presence/hb-quiet', '', { qos: 1, retain: true });
     await watcher.endAsync();
     expect(statuses).not.toContain('offline');
+    expect(status()?.state).toBe('connected');
+    expect(status()?.reconnects).toBe(afterRenegotiation);
   });
 
   it('pings an idle ntfy WebSocket and notices when the pongs stop', async () => {

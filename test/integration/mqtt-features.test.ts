@@ -252,6 +252,23 @@ describe('MQTT connections against mosquitto', () => {
     expect(running.shown.filter((n) => n.body === 'Pressure high')).toHaveLength(1);
   });
 
+  it('delivers messages queued for a filter whose position changed in the configuration', async () => {
+    const dataDir = join(dir, 'reorder');
+    const first = await start([connection({ subscriptions: [{ topic: 'orders/#', qos: 1, channel: 'Orders' }] })], dataDir, 'reorder-dev');
+    await ready(first, 'orders/probe');
+    await first.hub.stop();
+    hubs = [];
+    const publisher = await mqtt.connectAsync(broker.url);
+    await publisher.publishAsync('orders/1', JSON.stringify({ id: 'order-1', title: 'queued while away' }), { qos: 1 });
+    await publisher.endAsync();
+    const second = await start(
+      [connection({ subscriptions: [{ topic: 'zzz/#', qos: 1, channel: 'Z' }, { topic: 'orders/#', qos: 1, channel: 'Orders' }] })],
+      dataDir,
+      'reorder-dev',
+    );
+    await waitFor('the queued order', () => second.added.find((m) => m.id === 'order-1'), 10_000);
+  });
+
   it('keeps a retained state that returns to an earlier value while the hub was away', async () => {
     const dataDir = join(dir, 'aba');
     const publisher = await mqtt.connectAsync(broker.url);

@@ -16,10 +16,17 @@ describe('lockDataDir', () => {
     const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)'], { stdio: 'ignore' });
     try {
       writeFileSync(join(dir, LOCK_FILE), `${other.pid}\n`);
-      expect(() => lockDataDir(dir)).toThrow(`another Pushdesk (process ${other.pid}) is using the data directory ${dir}`);
+      expect(() => lockDataDir(dir)).toThrow(`another Pushdesk (process ${other.pid}) holds ${join(dir, LOCK_FILE)}`);
     } finally {
       other.kill();
     }
+  });
+
+  it('takes over a lock whose process id now belongs to another process (a reused pid)', () => {
+    // This test process runs, but it did not start at the recorded time: the lock is someone else's leftover.
+    writeFileSync(join(dir, LOCK_FILE), `${process.ppid} not-a-real-boot:1\n`);
+    const release = lockDataDir(dir);
+    release();
   });
 
   it('takes over a lock left by a process that no longer runs, and releases it', async () => {

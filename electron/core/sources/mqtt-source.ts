@@ -200,9 +200,11 @@ export class MqttSource extends SourceBase {
         if (this.#quietReconnect && existing.connected) {
           // A DISCONNECT first (0xE0 0x00: normal disconnection, in MQTT 3.1.1 and 5), so the broker
           // keeps the session but does not publish the will: nobody should see this desktop go offline.
-          existing.stream.write(Buffer.from([0xe0, 0x00]));
-          existing.stream.end();
-          setTimeout(() => existing.stream.destroy(), 1000).unref();
+          const old = existing.stream;
+          old.write(Buffer.from([0xe0, 0x00]));
+          old.end();
+          // Only this socket: by then `existing.stream` may already be the new connection's.
+          setTimeout(() => old.destroy(), 1000).unref();
         } else {
           existing.stream.destroy();
         }
@@ -281,6 +283,11 @@ export class MqttSource extends SourceBase {
     });
     client.on('packetreceive', (packet) => {
       const at = this.now();
+      // Anything that arrives proves the link alive: a PINGRESP queued behind a backlog is not a death.
+      if (this.#probeTimer !== undefined && packet.cmd !== 'pingresp') {
+        clearTimeout(this.#probeTimer);
+        this.#probeTimer = undefined;
+      }
       if (packet.cmd === 'pingresp' && this.#pingSentAt !== undefined) {
         clearTimeout(this.#probeTimer);
         this.#probeTimer = undefined;
@@ -291,18 +298,24 @@ export class MqttSource extends SourceBase {
       this.#lastTrafficAt = at;
     });
     client.on('connect', (connack) => {
-      this.lastError = undefined;
-      this.#serverKeepaliveSec = connack.properties?.serverKeepAlive;
-      this.#announcedSec = this.#serverKeepaliveSec ?? client.options.keepalive ?? 0;
-      this.#lastTrafficAt = this.now();
-      this.#pingSentAt = undefined;
-      this.#probing = false;
-      this.lifecycle.connected();
-      // A decision that came while connecting takes effect now.
-      if (this.decision?.active) this.heartbeatChanged(this.decision);
-      this.#subscribe(client, connack.sessionPresent);
-      if (presence) {
-        client.publish(presence, this.#presencePayload('online'), { qos: this.#config.presence?.qos ?? 1, retain: true });
+      // Nothing thrown here may escape into mqtt.js's packet handling (it would end the process).
+      try {
+        this.lastError = undefined;
+        // 0 would mean "no keep-alive at all"; treat it as no limit imposed rather than an interval of 0.
+        this.#serverKeepaliveSec = connack.properties?.serverKeepAlive || undefined;
+        this.#announcedSec = this.#serverKeepaliveSec ?? client.options.keepalive ?? 0;
+        this.#lastTrafficAt = this.now();
+        this.#pingSentAt = undefined;
+        this.#probing = false;
+        this.lifecycle.connected();
+        // A decision that came while connecting takes effect now.
+        if (this.decision?.active) this.heartbeatChanged(this.decision);
+        this.#subscribe(client, connack.sessionPresent);
+        if (presence) {
+          client.publish(presence, this.#presencePayload('online'), { qos: this.#config.presence?.qos ?? 1, retain: true });
+        }
+      } catch (error) {
+        this.#logger.error('handling the connection failed', { connection: this.#config.id, error: (error as Error).message });
       }
     });
     client.on('close', () => {
@@ -418,6 +431,7 @@ export class MqttSource extends SourceBase {
     const client = this.#client;
     if (!decision.active || !client?.connected) return;
     const intervalSec = this.#interval(decision);
+    if (intervalSec <= 0) return;
     if (intervalSec <= this.#announcedSec) client.keepaliveManager?.setKeepalive(intervalSec);
     else {
       this.#quietReconnect = true;
@@ -488,6 +502,9 @@ export class MqttSource extends SourceBase {
     const v5 = this.#config.protocolVersion === 5;
     const wanted: Record<string, string> = {};
     this.#config.subscriptions.forEach((sub, i) => (wanted[sub.topic] = v5 ? `${sub.qos}:${i + 1}` : `${sub.qos}`));
+    // Without a session the broker holds nothing: record that first, so a link lost before the SUBACK
+    // does not leave an old record claiming subscriptions the new session does not have.
+    if (!sessionPresent) this.#session?.save('{}');
     let held: Record<string, unknown>;
     try {
       held = sessionPresent ? (JSON.parse(this.#session?.load() ?? 'null') as Record<string, unknown> | null) ?? {} : {};
@@ -549,8 +566,14 @@ export class MqttSource extends SourceBase {
     }
     const ids = packet.properties?.subscriptionIdentifier;
     if (ids !== undefined) {
+      // Skip this copy only when it is for another configured filter that also matches; identifiers
+      // from an older configuration (filters reordered or removed) match nothing and are taken.
       const list = Array.isArray(ids) ? ids : [ids];
-      if (!list.includes(index + 1)) return undefined;
+      const current = list.filter((id) => {
+        const sub = this.#config.subscriptions[id - 1];
+        return sub !== undefined && topicMatches(sub.topic, packet.topic);
+      });
+      if (current.length > 0 && !current.includes(index + 1)) return undefined;
     }
     return this.#config.subscriptions[index];
   }

@@ -500,6 +500,8 @@ export class NtfySource extends SourceBase {
   }
 
   protected override heartbeatChanged(): void {
+    // The watchdog's length depends on the interval: arm it anew, from the last frame, not from now.
+    this.#armWatchdog(this.#linkSeq, false);
     this.#schedulePing(this.#linkSeq);
   }
 
@@ -510,20 +512,29 @@ export class NtfySource extends SourceBase {
   }
 
   /** (Re)starts the keepalive watchdog of link `seq`; anything received from the server calls this. */
-  #armWatchdog(seq: number): void {
+  #armWatchdog(seq: number, frameArrived = true): void {
     if (seq !== this.#linkSeq) return;
-    this.#lastFrameAt = this.now();
+    if (frameArrived) {
+      this.#lastFrameAt = this.now();
+      // Anything that arrives proves the link alive, even before the pong.
+      if (this.#pongTimer !== undefined) {
+        this.#timers.clearTimeout(this.#pongTimer);
+        this.#pongTimer = undefined;
+        this.#pongDeadline = undefined;
+      }
+    }
     if (this.#watchdog !== undefined) this.#timers.clearTimeout(this.#watchdog);
     // On a WebSocket our own pings prove the link; the watchdog must not fire before a battery-long
     // heartbeat has had its chance.
     const decision = this.decision;
     const heartbeatMs = this.#link?.ping && decision?.active ? (decision.intervalSec + decision.timeoutSec) * 1000 + 5000 : 0;
     const timeoutMs = Math.max(this.#keepaliveTimeoutMs, heartbeatMs);
+    const remainingMs = Math.max(0, timeoutMs - (this.now() - this.#lastFrameAt));
     this.#watchdog = this.#timers.setTimeout(() => {
       this.#watchdog = undefined;
       const seconds = Math.round(timeoutMs / 100) / 10;
       this.#linkDown(seq, `nothing came from the server for ${seconds} s (ntfy sends a keepalive every 45 s): the link looks dead`);
-    }, timeoutMs);
+    }, remainingMs);
   }
 
   /** Handles one event of link `seq`. */
