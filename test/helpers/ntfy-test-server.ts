@@ -4,24 +4,6 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 
-/** A message event as the server keeps and sends it (ntfy's wire format; empty fields left out). */
-export interface NtfyWireMessage {
-  readonly id: string;
-  readonly sequence_id?: string;
-  readonly time: number;
-  readonly expires?: number;
-  readonly event: 'message' | 'message_delete' | 'message_clear';
-  readonly topic: string;
-  readonly title?: string;
-  readonly message?: string;
-  readonly priority?: number;
-  readonly tags?: readonly string[];
-  readonly click?: string;
-  readonly icon?: string;
-  readonly actions?: readonly Record<string, unknown>[];
-  readonly attachment?: { readonly name: string; readonly url: string };
-}
-
 /** Optional fields of a published message. */
 export interface NtfyPublishFields {
   readonly title?: string;
@@ -32,6 +14,17 @@ export interface NtfyPublishFields {
   readonly actions?: readonly Record<string, unknown>[];
   readonly attachment?: { readonly name: string; readonly url: string };
   readonly sequenceId?: string;
+}
+
+/** A message event as the server keeps and sends it (ntfy's wire format; empty fields left out). */
+export interface NtfyWireMessage extends Omit<NtfyPublishFields, 'sequenceId'> {
+  readonly id: string;
+  readonly sequence_id?: string;
+  readonly time: number;
+  readonly expires?: number;
+  readonly event: 'message' | 'message_delete' | 'message_clear';
+  readonly topic: string;
+  readonly message?: string;
 }
 
 /** One subscribe request the server saw, for assertions (transport used, since= asked for). */
