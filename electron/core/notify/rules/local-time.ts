@@ -1,0 +1,97 @@
+/**
+ * The local wall clock in a time zone, from Intl.DateTimeFormat (no time zone library).
+ *
+ * Quiet hours are wall-clock times, so they follow daylight-saving changes: "07:00" is 07:00 on the
+ * clock on the day the clocks change too, whatever the UTC offset.
+ */
+import type { Weekday } from './rule-settings.ts';
+
+/** What the clock on the wall shows at one instant. */
+export interface WallTime {
+  readonly weekday: Weekday;
+  /** Minutes since local midnight, 0 to 1439. */
+  readonly minuteOfDay: number;
+  /** The local date, "YYYY-MM-DD". */
+  readonly date: string;
+  /** The local time, "HH:MM". */
+  readonly time: string;
+}
+
+const WEEKDAY_BY_NAME: Readonly<Record<string, Weekday>> = {
+  Mon: 'mon',
+  Tue: 'tue',
+  Wed: 'wed',
+  Thu: 'thu',
+  Fri: 'fri',
+  Sat: 'sat',
+  Sun: 'sun',
+};
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (formatter === undefined) {
+    try {
+      formatter = new Intl.DateTimeFormat('en-US', {
+        timeZone,
+        weekday: 'short',
+        year: 'numeric',
+        month: '2-digit',
+        day: '2-digit',
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      });
+    } catch {
+      throw new RangeError(`unknown time zone "${timeZone}": use an IANA name such as Europe/Berlin or America/New_York`);
+    }
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** True when `timeZone` is an IANA time zone name this runtime knows. */
+export function isTimeZone(timeZone: string): boolean {
+  try {
+    formatterFor(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The time zone of this machine, as the runtime reports it (for example "Europe/Berlin"). */
+export function systemTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/**
+ * The wall-clock time in `timeZone` at `epochMs`.
+ *
+ * Throws a RangeError naming the zone when the runtime does not know it.
+ */
+export function wallTime(epochMs: number, timeZone: string): WallTime {
+  const parts = formatterFor(timeZone).formatToParts(epochMs);
+  const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
+  const weekday = WEEKDAY_BY_NAME[part('weekday')];
+  const hour = Number(part('hour'));
+  const minute = Number(part('minute'));
+  if (weekday === undefined || !Number.isInteger(hour) || !Number.isInteger(minute)) {
+    throw new RangeError(`cannot read the local time in "${timeZone}" at ${new Date(epochMs).toISOString()}`);
+  }
+  const hh = String(hour).padStart(2, '0');
+  const mm = String(minute).padStart(2, '0');
+  return {
+    weekday,
+    minuteOfDay: hour * 60 + minute,
+    date: `${part('year')}-${part('month')}-${part('day')}`,
+    time: `${hh}:${mm}`,
+  };
+}
+
+/** The local date and time in `timeZone`, "YYYY-MM-DD HH:MM", for reasons in logs. */
+export function formatWallTime(epochMs: number, timeZone: string): string {
+  const wall = wallTime(epochMs, timeZone);
+  return `${wall.date} ${wall.time}`;
+}

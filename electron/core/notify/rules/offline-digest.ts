@@ -1,0 +1,115 @@
+/**
+ * The offline digest: a backlog delivered after a reconnect becomes one summary instead of a burst.
+ */
+import type { Priority } from '../../message/message.ts';
+import type { DigestSettings } from './rule-settings.ts';
+
+/** What the digest holds of one message. */
+export interface DigestEntry<T> {
+  /** The notification tag: a later version of the same message takes the earlier one's place. */
+  readonly tag: string;
+  readonly priority: Priority;
+  readonly silent: boolean;
+  readonly sound: boolean;
+  readonly item: T;
+}
+
+/** The one summary that stands for a backlog. */
+export interface DigestSummary {
+  /** Every message of the backlog that would have popped up, those shown on their own included. */
+  readonly count: number;
+  /** Those of priority 4 or 5. */
+  readonly highPriority: number;
+  /** "23 messages while you were away, 3 high priority". */
+  readonly text: string;
+  /** True when every held message was silent. */
+  readonly silent: boolean;
+  /** True when a held message asked for sound. */
+  readonly sound: boolean;
+}
+
+/** What closing a backlog gives. */
+export type DigestOutcome<T> =
+  | { readonly kind: 'empty' }
+  /** Too few for a digest: show these one by one. */
+  | { readonly kind: 'release'; readonly items: readonly T[]; readonly reason: string }
+  | { readonly kind: 'digest'; readonly summary: DigestSummary; readonly reason: string };
+
+/** The text of a digest: "23 messages while you were away, 3 high priority". */
+export function digestText(count: number, highPriority: number): string {
+  const messages = `${count} message${count === 1 ? '' : 's'} while you were away`;
+  return highPriority > 0 ? `${messages}, ${highPriority} high priority` : messages;
+}
+
+/**
+ * Collects the messages of one backlog window and, when it closes, gives one summary for them.
+ *
+ * Urgent messages (priority 5) and those requiring acknowledgement are shown one by one as they come
+ * and only counted here; every other
+ * message that would have popped up is held. Closing gives a digest when the backlog had at least
+ * `minMessages` messages, otherwise the held messages to show one by one. The owner decides when a
+ * backlog window closes (the source says its backlog is delivered, or a short silence).
+ */
+export class OfflineDigest<T> {
+  readonly #settings: DigestSettings;
+  readonly #held = new Map<string, DigestEntry<T>>();
+  #shownAlone = 0;
+  #shownHigh = 0;
+
+  constructor(settings: DigestSettings) {
+    this.#settings = settings;
+  }
+
+  /** True while messages are held or counted for a digest. */
+  get open(): boolean {
+    return this.#held.size + this.#shownAlone > 0;
+  }
+
+  /** How many messages the digest will count so far. */
+  get count(): number {
+    return this.#held.size + this.#shownAlone;
+  }
+
+  /** Holds a message for the digest; returns how many it counts so far. */
+  hold(entry: DigestEntry<T>): number {
+    this.#held.delete(entry.tag);
+    this.#held.set(entry.tag, entry);
+    return this.count;
+  }
+
+  /** Counts a message of the backlog that was shown on its own (urgent, or requiring acknowledgement). */
+  countShown(priority: Priority): void {
+    this.#shownAlone += 1;
+    if (priority >= 4) this.#shownHigh += 1;
+  }
+
+  /** Forgets a held message (cleared, deleted, or replaced by a version that does not pop up); true if held. */
+  drop(tag: string): boolean {
+    return this.#held.delete(tag);
+  }
+
+  /** Ends the backlog window and starts an empty one. */
+  close(): DigestOutcome<T> {
+    const held = [...this.#held.values()];
+    const shownAlone = this.#shownAlone;
+    const shownHigh = this.#shownHigh;
+    this.#held.clear();
+    this.#shownAlone = 0;
+    this.#shownHigh = 0;
+    if (held.length === 0) return { kind: 'empty' };
+    const count = held.length + shownAlone;
+    if (count < this.#settings.minMessages) {
+      return { kind: 'release', items: held.map((e) => e.item), reason: `backlog of ${count}, fewer than ${this.#settings.minMessages}: shown one by one` };
+    }
+    const highPriority = held.filter((e) => e.priority >= 4).length + shownHigh;
+    const summary: DigestSummary = {
+      count,
+      highPriority,
+      text: digestText(count, highPriority),
+      silent: held.every((e) => e.silent),
+      sound: held.some((e) => e.sound),
+    };
+    const aloneNote = shownAlone > 0 ? ` (${shownAlone} shown on their own)` : '';
+    return { kind: 'digest', summary, reason: `offline digest of ${count} backlog messages${aloneNote}` };
+  }
+}

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { RuleMessage } from '../../electron/core/notify/rules/decide-notification.ts';
+import { NotificationRules, sequenceTag, type NotificationEffect } from '../../electron/core/notify/rules/notification-rules.ts';
+import { digestText, OfflineDigest } from '../../electron/core/notify/rules/offline-digest.ts';
+import { digestSchema, notificationRulesSchema } from '../../electron/core/notify/rules/rule-settings.ts';
+
+const backlog = (seq: number, over: Partial<RuleMessage> = {}): RuleMessage => ({
+  seq,
+  connectionId: 'ops',
+  channel: 'Ops',
+  title: `event ${seq}`,
+  body: '',
+  priority: 3,
+  tags: [],
+  fromBacklog: true,
+  ...over,
+});
+
+function engineWith(input: Record<string, unknown> = {}) {
+  const clock = { nowMs: Date.parse('2025-06-11T07:00:00Z') };
+  const engine = new NotificationRules({ settings: notificationRulesSchema.parse(input), now: () => clock.nowMs, timeZone: 'Europe/Berlin' });
+  return { engine, clock };
+}
+
+describe('OfflineDigest', () => {
+  it('words the summary with the count and the high-priority count', () => {
+    expect(digestText(23, 3)).toBe('23 messages while you were away, 3 high priority');
+    expect(digestText(1, 0)).toBe('1 message while you were away');
+  });
+
+  it('gives the held messages back one by one when the backlog is small', () => {
+    const digest = new OfflineDigest<string>(digestSchema.parse({ minMessages: 3 }));
+    digest.hold({ tag: 'a', priority: 3, silent: false, sound: false, item: 'a' });
+    digest.hold({ tag: 'b', priority: 4, silent: false, sound: true, item: 'b' });
+    expect(digest.close()).toMatchObject({ kind: 'release', items: ['a', 'b'] });
+    expect(digest.close()).toEqual({ kind: 'empty' });
+  });
+
+  it('is silent only when every held message was, and sounds when one asked for sound', () => {
+    const digest = new OfflineDigest<string>(digestSchema.parse({ minMessages: 2 }));
+    digest.hold({ tag: 'a', priority: 2, silent: true, sound: false, item: 'a' });
+    digest.hold({ tag: 'b', priority: 2, silent: true, sound: false, item: 'b' });
+    expect(digest.close()).toMatchObject({ kind: 'digest', summary: { silent: true, sound: false } });
+    digest.hold({ tag: 'a', priority: 2, silent: true, sound: false, item: 'a' });
+    digest.hold({ tag: 'c', priority: 4, silent: false, sound: true, item: 'c' });
+    expect(digest.close()).toMatchObject({ kind: 'digest', summary: { silent: false, sound: true } });
+  });
+});
+
+describe('the offline digest in the rules engine', () => {
+  it('turns a backlog of 23 into one summary, showing the urgent ones one by one', () => {
+    const { engine } = engineWith();
+    const priorities = [...Array<3>(20).fill(3), 4, 5, 5] as const;
+    const effects = priorities.map((priority, i) => engine.handle(backlog(i + 1, { priority })));
+    const shown = effects.filter((e) => e.kind === 'show');
+    expect(shown.map((e) => e.seq)).toEqual([22, 23]);
+    expect(effects.filter((e) => e.kind === 'none').every((e) => e.reason.includes('held for the offline digest'))).toBe(true);
+    expect(engine.endBacklog()).toEqual([
+      {
+        kind: 'digest',
+        tag: 'digest',
+        count: 23,
+        highPriority: 3,
+        title: '23 messages while you were away, 3 high priority',
+        urgency: 'normal',
+        silent: false,
+        sound: true,
+        reason: 'offline digest of 23 backlog messages (2 shown on their own)',
+      },
+    ]);
+  });
+
+  it('counts only messages that would have popped up, and each message once however many versions came', () => {
+    const { engine } = engineWith({ channels: { Noise: { muted: true } } });
+    engine.handle(backlog(1, { channel: 'Noise' }));
+    engine.handle(backlog(2, { priority: 1 }));
+    engine.handle(backlog(3, { sequenceId: 'disk' }));
+    engine.handle(backlog(4, { sequenceId: 'disk' }));
+    engine.handle(backlog(5));
+    engine.handle(backlog(6));
+    expect(engine.endBacklog()).toMatchObject([{ kind: 'digest', count: 3, title: '3 messages while you were away' }]);
+  });
+
+  it('forgets a held message that is cleared before the backlog ends', () => {
+    const { engine } = engineWith();
+    for (let seq = 1; seq <= 3; seq++) engine.handle(backlog(seq, { sequenceId: `s${seq}` }));
+    engine.withdraw(sequenceTag('ops', 's2'), 'clear');
+    // Two left, fewer than 3: shown one by one, through storm control.
+    const released = engine.endBacklog();
+    expect(released.map((e) => (e.kind === 'show' ? e.seq : e.kind))).toEqual([1, 3]);
+    expect(released[0]?.reason).toContain('backlog of 2, fewer than 3: shown one by one');
+  });
+
+  it('shows live messages normally once the backlog has ended', () => {
+    const { engine } = engineWith();
+    for (let seq = 1; seq <= 5; seq++) engine.handle(backlog(seq));
+    expect(engine.endBacklog()).toHaveLength(1);
+    expect(engine.endBacklog()).toEqual([]);
+    expect(engine.handle(backlog(6, { fromBacklog: false })).kind).toBe('show');
+  });
+
+  it('takes new digest settings from the next backlog on', () => {
+    const { engine } = engineWith();
+    for (let seq = 1; seq <= 4; seq++) engine.handle(backlog(seq));
+    engine.update(notificationRulesSchema.parse({ digest: { minMessages: 10 } }));
+    expect(engine.endBacklog().map((e) => e.kind)).toEqual(['digest']);
+    for (let seq = 5; seq <= 8; seq++) engine.handle(backlog(seq));
+    expect(engine.endBacklog().map((e) => e.kind)).toEqual(['show', 'show', 'show', 'show']);
+  });
+
+  it('with the digest off, lets a backlog through storm control instead', () => {
+    const { engine } = engineWith({ digest: { enabled: false } });
+    const effects: NotificationEffect[] = [];
+    for (let seq = 1; seq <= 12; seq++) effects.push(engine.handle(backlog(seq)));
+    expect(effects.map((e) => e.kind)).toEqual([...Array<string>(5).fill('show'), ...Array<string>(7).fill('summary')]);
+    expect(engine.endBacklog()).toEqual([]);
+  });
+});
