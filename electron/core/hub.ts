@@ -6,7 +6,7 @@ import type { Logger } from './logger.ts';
 import { decodePayload, PayloadError } from './message/decode-payload.ts';
 import type { DecodedMessage, StoredMessage } from './message/message.ts';
 import { notificationFor, type Notifier } from './notify/notifier.ts';
-import { buildReceipt, receiptTopic } from './receipts/receipt.ts';
+import { buildReceipt, receiptTopic, receiptWanted, type ReceiptStatus } from './receipts/receipt.ts';
 import type { ConnectionStatus } from './sources/connection-status.ts';
 import { MqttSource, type IncomingPublish, type MessageSink } from './sources/mqtt-source.ts';
 import type { ProxyResolver } from './sources/proxy.ts';
@@ -14,7 +14,18 @@ import { Backoff } from './sources/backoff.ts';
 import { NtfySource } from './sources/ntfy/ntfy-source.ts';
 import { ntfyToDecoded } from './sources/ntfy/ntfy-to-message.ts';
 import type { NtfyMessage, NtfySink } from './sources/ntfy/ntfy-types.ts';
-import { MessageStore, type OutboxReceipt, type PageQuery } from './store/message-store.ts';
+import {
+  MessageStore,
+  type ChannelCount,
+  type DataLatest,
+  type DataSample,
+  type NewReceipt,
+  type PageQuery,
+  type RecoveredStore,
+  type RetentionSettings,
+  type SearchQuery,
+  type SearchResult,
+} from './store/message-store.ts';
 import { lockDataDir } from './store/data-dir-lock.ts';
 import { HeartbeatCoordinator } from './heartbeat/heartbeat-coordinator.ts';
 import { ScriptedSignals, type SystemSignals } from './heartbeat/system-signals.ts';
@@ -48,8 +59,48 @@ export interface HubOptions {
   readonly signals?: SystemSignals;
 }
 
-/** How a read receipt fared when a message was marked read. */
+/** How a receipt fared when a message was marked read (or acknowledged). */
 export type ReceiptOutcome = 'sent' | 'pending' | 'not-configured' | 'already-read';
+
+/** Retention settings from the configuration's `store` section. */
+export function retentionSettings(store: Config['store']): RetentionSettings {
+  const day = 24 * 3600_000;
+  const rule = (r: { maxAgeDays?: number | undefined; maxCount?: number | undefined }) => ({
+    maxAgeMs: r.maxAgeDays === undefined ? undefined : r.maxAgeDays * day,
+    maxCount: r.maxCount,
+  });
+  return {
+    defaults: rule(store.retention),
+    channels: new Map(Object.entries(store.retention.channels).map(([name, r]) => [name, rule(r)])),
+    maxBytes: store.retention.maxSizeMb === undefined ? undefined : store.retention.maxSizeMb * 1024 * 1024,
+    dataSamplesPerTopic: store.data.samplesPerTopic,
+    dataMaxAgeMs: store.data.maxAgeMinutes * 60_000,
+    tombstoneMs: 7 * day,
+  };
+}
+
+/** The number a data payload holds: a bare number, or a JSON object's numeric "value". */
+function numericValue(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '') return undefined;
+  const direct = Number(trimmed);
+  if (Number.isFinite(direct)) return direct;
+  if (trimmed.startsWith('{')) {
+    try {
+      const value = (JSON.parse(trimmed) as { value?: unknown }).value;
+      return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}
+
+/** How often retention runs, and how soon the next step follows when it had more to remove (ms). */
+const RETENTION_INTERVAL_MS = 60_000;
+const RETENTION_BUSY_MS = 1000;
+/** Pause between full-text indexing steps while the index is behind (ms): ingest goes first. */
+const INDEX_STEP_GAP_MS = 20;
 
 /**
  * The client id a connection uses unless the configuration sets one: `pd-` and 20 hex digits of a
@@ -88,6 +139,13 @@ export class Hub extends TypedEmitter<HubEvents> {
   readonly #heartbeat: HeartbeatCoordinator;
   readonly #startDelayMaxSec: number;
   readonly #startTimers: NodeJS.Timeout[] = [];
+  readonly #fullTextSearch: boolean;
+  readonly #retention: RetentionSettings;
+  #indexTimer: NodeJS.Timeout | undefined;
+  #retentionTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  /** Set when the store found at start was damaged and moved aside: shown to the person. */
+  readonly storeRecovered: RecoveredStore | undefined;
 
   constructor(options: HubOptions) {
     super();
@@ -101,11 +159,14 @@ export class Hub extends TypedEmitter<HubEvents> {
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     this.#unlock = lockDataDir(options.dataDir);
     try {
-      this.#store = MessageStore.open(options.dataDir);
+      this.#store = MessageStore.open(options.dataDir, { now: this.#now });
     } catch (error) {
       this.#unlock();
       throw error;
     }
+    this.storeRecovered = this.#store.recovered;
+    this.#fullTextSearch = options.config.store.fullTextSearch;
+    this.#retention = retentionSettings(options.config.store);
     try {
       this.deviceId = options.config.deviceId ?? this.#storedDeviceId();
     } catch (error) {
@@ -118,6 +179,7 @@ export class Hub extends TypedEmitter<HubEvents> {
       onCommitted: (added) => this.#onCommitted(added),
       onQueuedWriteFailed: (error, lost) =>
         this.#logger.error('writing QoS 0 messages failed', { lost, error: (error as Error).message }),
+      receiptsFor: (message) => this.#receiptFor(message, 'delivered'),
     });
     const sink: MessageSink = { accept: (message) => this.#accept(message) };
     const ntfySink: NtfySink = {
@@ -217,6 +279,25 @@ export class Hub extends TypedEmitter<HubEvents> {
    */
   start(): void {
     this.#started = true;
+    if (this.storeRecovered) {
+      this.#logger.error('the message store was damaged; it was moved aside and a new one was started', {
+        movedTo: this.storeRecovered.movedTo,
+        reason: this.storeRecovered.reason,
+      });
+      try {
+        this.#notifier.show({
+          title: 'Pushdesk: message history was damaged',
+          body: `A new history was started. The damaged file was kept as ${this.storeRecovered.movedTo}.`,
+          urgency: 'normal',
+          seq: 0,
+          channel: 'Pushdesk',
+        });
+      } catch (error) {
+        this.#logger.error('notifier failed', { error: (error as Error).message });
+      }
+    }
+    this.#scheduleIndex(0);
+    this.#scheduleRetention(5000);
     this.#heartbeat.start();
     for (const source of this.#sources.values()) {
       const delayMs = Math.random() * this.#startDelayMaxSec * 1000;
@@ -230,6 +311,74 @@ export class Hub extends TypedEmitter<HubEvents> {
     return this.#store.page(query);
   }
 
+  /** History filtered by words, channel, priority, time and unread state (see MessageStore.search). */
+  search(query: SearchQuery): SearchResult {
+    return this.#store.search(this.#fullTextSearch ? query : { ...query, text: undefined });
+  }
+
+  /** Unread and total messages per channel. */
+  channelCounts(): ChannelCount[] {
+    return this.#store.channelCounts();
+  }
+
+  /** Every data topic's newest value. */
+  dataLatest(): DataLatest[] {
+    return this.#store.dataLatest();
+  }
+
+  /** The kept samples of one data topic, newest first. */
+  dataSamples(connectionId: string, topic: string, limit?: number): DataSample[] {
+    return this.#store.dataSamples(connectionId, topic, limit);
+  }
+
+  /** Stored messages oldest first, for export. */
+  exportMessages(filter: { channel?: string | undefined; sinceMs?: number | undefined }): Iterable<StoredMessage> {
+    return this.#store.iterate(filter);
+  }
+
+  /**
+   * Marks every unread message of a channel read, each read receipt queued with it.
+   *
+   * @returns how many messages changed and how many receipts were queued.
+   */
+  markChannelRead(channel: string): { marked: number; receipts: number } {
+    const { messages, receipts } = this.#store.markChannelRead(channel, this.#now(), (m) => this.#receiptFor(m, 'read'));
+    for (const message of messages) this.emit('messageUpdated', message);
+    const touched = new Set(receipts.map((r) => r.connectionId));
+    for (const id of touched) this.#senders.get(id)?.kick();
+    return { marked: messages.length, receipts: receipts.length };
+  }
+
+  /**
+   * The person acknowledged a message: it is marked acknowledged and read, and the acknowledged receipt
+   * is queued with the change.
+   *
+   * @throws Error when no message has this seq.
+   */
+  async acknowledge(seq: number): Promise<{ message: StoredMessage; receipt: ReceiptOutcome }> {
+    const result = this.#store.markAcknowledgedWithReceipt(seq, this.#now(), (m) => this.#receiptFor(m, 'acknowledged'));
+    if (!result) throw new Error(`no message with seq ${seq}`);
+    const { message, changed, receipt } = result;
+    if (!changed) return { message, receipt: 'already-read' };
+    this.emit('messageUpdated', message);
+    if (!receipt) return { message, receipt: 'not-configured' };
+    return { message, receipt: await this.#awaitSent(message.connectionId, receipt.receiptId) };
+  }
+
+  /**
+   * The person chose a notification action: its action:<id> receipt is queued.
+   *
+   * @throws Error when no message has this seq.
+   */
+  chooseAction(seq: number, actionId: string): ReceiptOutcome {
+    const message = this.#store.get(seq);
+    if (!message) throw new Error(`no message with seq ${seq}`);
+    const receipt = this.#receiptFor(message, `action:${actionId.slice(0, 64)}`);
+    if (!receipt) return 'not-configured';
+    this.#store.queueReceipt(receipt, this.#now());
+    this.#senders.get(message.connectionId)?.kick();
+    return 'pending';
+  }
   /** Every connection's current status. */
   connectionStatuses(): ConnectionStatus[] {
     return [...this.#sources.values()].map((s) => s.status());
@@ -244,35 +393,55 @@ export class Hub extends TypedEmitter<HubEvents> {
    * @throws Error when no message has this seq.
    */
   async markRead(seq: number): Promise<{ message: StoredMessage; receipt: ReceiptOutcome }> {
-    const result = this.#store.markReadWithReceipt(seq, this.#now(), (message) => this.#receiptFor(message));
+    const result = this.#store.markReadWithReceipt(seq, this.#now(), (message) => this.#receiptFor(message, 'read'));
     if (!result) throw new Error(`no message with seq ${seq}`);
     const { message, changed, receipt } = result;
     if (!changed) return { message, receipt: 'already-read' };
     this.emit('messageUpdated', message);
     if (!receipt) return { message, receipt: 'not-configured' };
+    return { message, receipt: await this.#awaitSent(message.connectionId, receipt.receiptId) };
+  }
+
+  /** Kicks the connection's outbox and waits briefly for the receipt's confirmation to say "sent". */
+  async #awaitSent(connectionId: string, receiptId: string): Promise<'sent' | 'pending'> {
     // Offline: the receipt waits in the outbox; no point waiting for a confirmation now.
-    if (this.#sources.get(message.connectionId)?.status().state !== 'connected') return { message, receipt: 'pending' };
-    // The receipt is in the outbox with the read mark: wait briefly for its confirmation to say "sent".
+    if (this.#sources.get(connectionId)?.status().state !== 'connected') return 'pending';
     let timer: NodeJS.Timeout | undefined;
-    const confirmed = new Promise<'sent'>((resolve) => this.#awaitingConfirmation.set(receipt.receiptId, () => resolve('sent')));
+    const confirmed = new Promise<'sent'>((resolve) => this.#awaitingConfirmation.set(receiptId, () => resolve('sent')));
     const timeout = new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), RECEIPT_WAIT_MS)));
-    this.#senders.get(message.connectionId)?.kick();
+    this.#senders.get(connectionId)?.kick();
     const outcome = await Promise.race([confirmed, timeout]);
     clearTimeout(timer);
-    this.#awaitingConfirmation.delete(receipt.receiptId);
-    return { message, receipt: outcome };
+    this.#awaitingConfirmation.delete(receiptId);
+    return outcome;
   }
 
   /**
-   * The read receipt for a message, ready for the outbox, or undefined when its connection sends none.
+   * The receipt of `status` for a message, ready for the outbox, or undefined when none is to be sent:
+   * the connection has no receipt target, or the status is not both asked for by the sender and allowed
+   * by the connection and the channel (see receiptWanted).
    *
    * MQTT: to the sender's MQTT 5 response topic (with its correlation data) when it gave one, otherwise
    * to the connection's receipt topic template. ntfy: to the receipt topic on the same server.
    */
-  #receiptFor(message: StoredMessage): Omit<OutboxReceipt, 'attempts'> | undefined {
+  #receiptFor(message: StoredMessage, status: ReceiptStatus): NewReceipt | undefined {
     const connection = this.#connections.get(message.connectionId);
     if (!connection) return undefined;
-    const receipt = buildReceipt(message, 'read', this.deviceId, message.readAtMs ?? this.#now());
+    // Cheapest test first: most messages ask for no delivered receipt, and this runs on every insert.
+    if (status === 'delivered' && !message.receipts?.includes('delivered')) return undefined;
+    const target = connection.receipts;
+    if (!target && !(connection.kind === 'mqtt' && message.responseTopic)) return undefined;
+    const subscription = (connection.subscriptions as readonly { channel: string; receipts?: readonly string[] | undefined }[]).find(
+      (s) => s.channel === message.channel,
+    );
+    const allowed = {
+      connection: target?.statuses ?? ['delivered', 'displayed', 'read', 'acknowledged', 'action'],
+      channel: subscription?.receipts as Parameters<typeof receiptWanted>[2]['channel'],
+    } as const;
+    if (!receiptWanted(status, message, allowed)) return undefined;
+    const atMs =
+      status === 'read' ? message.readAtMs : status === 'acknowledged' ? message.acknowledgedAtMs : status === 'displayed' ? message.displayedAtMs : undefined;
+    const receipt = buildReceipt(message, status, this.deviceId, atMs ?? this.#now());
     const base = { receiptId: receipt.receiptId, connectionId: connection.id, payload: JSON.stringify(receipt) };
     if (connection.kind === 'ntfy') {
       if (!connection.receipts) return undefined;
@@ -297,6 +466,9 @@ export class Hub extends TypedEmitter<HubEvents> {
 
   /** Flushes pending writes, disconnects and closes the store. */
   async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#indexTimer);
+    clearTimeout(this.#retentionTimer);
     for (const timer of this.#startTimers.splice(0)) clearTimeout(timer);
     this.#heartbeat.stop();
     for (const sender of this.#senders.values()) sender.stop();
@@ -306,6 +478,60 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.#store.close();
     this.#unlock?.();
     this.#unlock = undefined;
+  }
+
+  /** Runs a full-text indexing step after `delayMs`, and keeps stepping while the index is behind. */
+  #scheduleIndex(delayMs: number): void {
+    if (!this.#fullTextSearch || this.#stopped || this.#indexTimer !== undefined) return;
+    this.#indexTimer = setTimeout(() => {
+      this.#indexTimer = undefined;
+      let indexed = 0;
+      try {
+        indexed = this.#store.indexPending();
+      } catch (error) {
+        this.#logger.error('full-text indexing failed; search covers the rest by scanning', { error: (error as Error).message });
+        return;
+      }
+      if (indexed > 0) this.#scheduleIndex(INDEX_STEP_GAP_MS);
+    }, delayMs);
+    this.#indexTimer.unref?.();
+  }
+
+  /** Runs one retention step after `delayMs`; the next follows soon when there was more to remove. */
+  #scheduleRetention(delayMs: number): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#retentionTimer);
+    this.#retentionTimer = setTimeout(() => {
+      let more = false;
+      try {
+        const result = this.#store.retentionStep(this.#retention, this.#now());
+        more = result.more;
+        if (result.deletedMessages > 0 || result.deletedSamples > 0) {
+          this.#logger.info('retention removed old messages', { messages: result.deletedMessages, samples: result.deletedSamples });
+        }
+      } catch (error) {
+        this.#logger.error('retention step failed', { error: (error as Error).message });
+      }
+      this.#scheduleRetention(more ? RETENTION_BUSY_MS : RETENTION_INTERVAL_MS);
+    }, delayMs);
+    this.#retentionTimer.unref?.();
+  }
+
+  /** Runs retention now until nothing is left to remove (tests, and the diagnostics command). */
+  runRetention(): { deletedMessages: number; deletedSamples: number } {
+    let deletedMessages = 0;
+    let deletedSamples = 0;
+    for (;;) {
+      const result = this.#store.retentionStep(this.#retention, this.#now());
+      deletedMessages += result.deletedMessages;
+      deletedSamples += result.deletedSamples;
+      if (!result.more) return { deletedMessages, deletedSamples };
+    }
+  }
+
+  /** Indexes every message not yet in the full-text index now (tests and benchmarks). */
+  indexAll(): void {
+    while (this.#store.indexPending() > 0);
   }
 
   #acceptNtfy(connectionId: string, message: NtfyMessage): boolean {
@@ -346,6 +572,7 @@ export class Hub extends TypedEmitter<HubEvents> {
     const connection = this.#connections.get(incoming.connectionId);
     // An empty payload clears a retained message: nothing to show, and not malformed.
     if (incoming.payload.length === 0) return true;
+    if (incoming.data) return this.#acceptData(incoming, connection?.maxPayloadBytes);
     let decoded: DecodedMessage;
     try {
       decoded = decodePayload(incoming.payload, incoming.channel, connection?.maxPayloadBytes);
@@ -398,14 +625,42 @@ export class Hub extends TypedEmitter<HubEvents> {
     return true;
   }
 
+  /** A data feed's sample: the topic's latest value and its window, no notification, no receipt. */
+  #acceptData(incoming: IncomingPublish, maxPayloadBytes = 256 * 1024): boolean {
+    if (incoming.payload.length > maxPayloadBytes) {
+      this.#logger.warn('rejected a data sample', {
+        connection: incoming.connectionId,
+        topic: incoming.topic,
+        reason: `payload of ${incoming.payload.length} bytes is over the limit of ${maxPayloadBytes} bytes`,
+      });
+      return false;
+    }
+    const payload = incoming.payload.toString('utf8');
+    const item = {
+      kind: 'data' as const,
+      connectionId: incoming.connectionId,
+      channel: incoming.channel,
+      topic: incoming.topic,
+      payload,
+      value: numericValue(payload),
+      receivedAtMs: this.#now(),
+    };
+    if (incoming.qos === 0) this.#batcher.enqueue(item);
+    else this.#batcher.commit(item);
+    return true;
+  }
+
   #onCommitted(added: StoredMessage[]): void {
     if (added.length === 0) return;
+    this.#scheduleIndex(100);
     for (const message of added) {
       try {
         this.#notifier.show(notificationFor(message));
       } catch (error) {
         this.#logger.error('notifier failed', { seq: message.seq, error: (error as Error).message });
+        continue;
       }
+      if (this.#receiptFor(message, 'displayed')) this.#recordDisplayed(message.seq);
     }
     for (const message of added) this.#uiPending.push(message);
     const replaced = added.flatMap((m) => m.replacesSeqs ?? []);
@@ -415,6 +670,16 @@ export class Hub extends TypedEmitter<HubEvents> {
       this.emit('messagesRemoved', replaced);
     }
     this.#uiTimer ??= setTimeout(() => this.#flushUi(), this.#uiBatchMs);
+  }
+
+  /** Records that a message's notification was shown, with its displayed receipt in the same transaction. */
+  #recordDisplayed(seq: number): void {
+    try {
+      const result = this.#store.markDisplayedWithReceipt(seq, this.#now(), (m) => this.#receiptFor(m, 'displayed'));
+      if (result?.receipt) this.#senders.get(result.message.connectionId)?.kick();
+    } catch (error) {
+      this.#logger.error('could not record a displayed notification', { seq, error: (error as Error).message });
+    }
   }
 
   #flushUi(): void {

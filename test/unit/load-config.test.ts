@@ -62,16 +62,40 @@ describe('parseConfig', () => {
           reconnect: { baseMs: 1000, capMs: 60_000 },
           keepaliveSec: 60,
           maxPayloadBytes: 256 * 1024,
-          subscriptions: [{ topic: 'alerts/#', qos: 1, channel: 'Alerts', critical: false }],
+          subscriptions: [{ topic: 'alerts/#', qos: 1, channel: 'Alerts', kind: 'notification', critical: false }],
         },
       ],
+      store: {
+        fullTextSearch: true,
+        retention: { maxAgeDays: 365, channels: {} },
+        data: { samplesPerTopic: 600, maxAgeMinutes: 60 },
+      },
     });
     expect(config.deviceId).toBeUndefined();
   });
 
-  it('fills the receipt QoS default of 1', () => {
+  it('fills the receipt QoS default of 1 and allows every status by default', () => {
     const config = parseConfig({ connections: [connection({ receipts: { topic: 'receipts/{device}' } })] });
-    expect(config.connections[0]?.receipts).toEqual({ topic: 'receipts/{device}', qos: 1 });
+    expect(config.connections[0]?.receipts).toEqual({
+      topic: 'receipts/{device}',
+      qos: 1,
+      statuses: ['delivered', 'displayed', 'read', 'acknowledged', 'action'],
+    });
+  });
+
+  it('names an unknown receipt status and a repeated one', () => {
+    expect(() => parseConfig({ connections: [connection({ receipts: { topic: 'r', statuses: ['read', 'seen'] } })] })).toThrow(
+      /connections\[0\]\.receipts\.statuses\[1\]: must be one of delivered, displayed, read, acknowledged, action/,
+    );
+    expect(() => parseConfig({ connections: [connection({ receipts: { topic: 'r', statuses: ['read', 'read'] } })] })).toThrow(
+      /each status may appear only once/,
+    );
+  });
+
+  it('names a retention rule of the wrong type, by channel', () => {
+    expect(() => parseConfig({ connections: [connection()], store: { retention: { channels: { Builds: { maxCount: 0 } } } } })).toThrow(
+      /store\.retention\.channels\.Builds\.maxCount: /,
+    );
   });
 
   it('keeps explicit values over the defaults', () => {

@@ -6,16 +6,30 @@ const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
 /** An MQTT QoS level. */
 const qosSchema = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' });
 
+/** Receipt statuses; `action` covers every action:<id>. */
+export const RECEIPT_STATUSES = ['delivered', 'displayed', 'read', 'acknowledged', 'action'] as const;
+
+/** A list of receipt statuses, each at most once. */
+const receiptStatusesSchema = z
+  .array(z.enum(RECEIPT_STATUSES, { error: `must be one of ${RECEIPT_STATUSES.join(', ')}` }))
+  .refine((list) => new Set(list).size === list.length, 'each status may appear only once');
+
 /**
  * One MQTT subscription: a topic filter, its QoS and the channel its messages belong to.
+ *
+ * `kind: "data"` makes it a live data feed: its messages are not history but values (the latest per
+ * topic plus a bounded window of samples), with no notification and no receipt.
  */
 export const subscriptionSchema = z
   .object({
     topic: z.string().min(1, 'must be a non-empty MQTT topic filter'),
     qos: qosSchema.default(1),
     channel: z.string().min(1, 'must name the channel').max(100),
+    kind: z.enum(['notification', 'data'], { error: 'must be "notification" or "data"' }).default('notification'),
     /** Critical channels keep a short heartbeat even on low battery. */
     critical: z.boolean().default(false),
+    /** Receipt statuses this channel may send (within the connection's); default: the connection's. */
+    receipts: receiptStatusesSchema.optional(),
   })
   .strict();
 
@@ -28,6 +42,8 @@ export const receiptTargetSchema = z
   .object({
     topic: z.string().min(1).refine((t) => !/[#+]/.test(t), 'must not contain the wildcards + or #'),
     qos: qosSchema.default(1),
+    /** The statuses this connection may send; a message's own request is honoured only within them. */
+    statuses: receiptStatusesSchema.default([...RECEIPT_STATUSES]),
   })
   .strict();
 
@@ -134,6 +150,7 @@ export const ntfySubscriptionSchema = z
     topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'must be an ntfy topic: 1 to 64 letters, digits, - or _'),
     channel: z.string().min(1, 'must name the channel').max(100),
     critical: z.boolean().default(false),
+    receipts: receiptStatusesSchema.optional(),
   })
   .strict();
 
@@ -155,7 +172,10 @@ export const ntfyConnectionSchema = z
       .min(1, 'needs at least one topic')
       .refine((list) => new Set(list.map((s) => s.topic)).size === list.length, 'each topic may appear only once'),
     receipts: z
-      .object({ topic: z.string().regex(/^[-_A-Za-z0-9{}]{1,80}$/, 'must be an ntfy topic, with {device}, {channel} or {connection} if wanted') })
+      .object({
+        topic: z.string().regex(/^[-_A-Za-z0-9{}]{1,80}$/, 'must be an ntfy topic, with {device}, {channel} or {connection} if wanted'),
+        statuses: receiptStatusesSchema.default([...RECEIPT_STATUSES]),
+      })
       .strict()
       .optional(),
     reconnect: reconnectSchema.default({ baseMs: 1000, capMs: 60_000 }),
@@ -195,6 +215,40 @@ export const heartbeatSchema = z
   .strict()
   .refine((h) => h.batteryMinSec <= h.batteryMaxSec, { message: 'batteryMinSec must not exceed batteryMaxSec', path: ['batteryMinSec'] });
 
+/** How long and how many messages a channel keeps. */
+const retentionRuleSchema = z
+  .object({
+    maxAgeDays: z.number().positive().max(36500).optional(),
+    maxCount: z.number().int().min(1).optional(),
+  })
+  .strict();
+
+/**
+ * The local store: full-text search, retention (per channel, a default, a size cap) and data feeds.
+ */
+export const storeSchema = z
+  .object({
+    /** Index title, body and tags for search (in the background, behind ingest). */
+    fullTextSearch: z.boolean().default(true),
+    retention: retentionRuleSchema
+      .extend({
+        /** Cap on the database's used size; the oldest messages go first (never unread priority 4-5). */
+        maxSizeMb: z.number().positive().optional(),
+        /** Rules per channel name, overriding the defaults above. */
+        channels: z.record(z.string().min(1).max(100), retentionRuleSchema).default({}),
+      })
+      .strict()
+      .default({ maxAgeDays: 365, channels: {} }),
+    data: z
+      .object({
+        samplesPerTopic: z.number().int().min(1).max(1_000_000).default(600),
+        maxAgeMinutes: z.number().positive().max(525_600).default(60),
+      })
+      .strict()
+      .default({ samplesPerTopic: 600, maxAgeMinutes: 60 }),
+  })
+  .strict();
+
 /**
  * The whole configuration file.
  */
@@ -205,6 +259,11 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore')
       .optional(),
     heartbeat: heartbeatSchema.default({ ...DEFAULT_HEARTBEAT, startDelayMaxSec: 0 }),
+    store: storeSchema.default({
+      fullTextSearch: true,
+      retention: { maxAgeDays: 365, channels: {} },
+      data: { samplesPerTopic: 600, maxAgeMinutes: 60 },
+    }),
     connections: z
       .array(connectionSchema)
       .min(1, 'needs at least one connection')

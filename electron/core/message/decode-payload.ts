@@ -55,13 +55,15 @@ const jsonMessageSchema = z.object({
     }, 'must be an http:// or https:// URL')
     .optional(),
   time: z.number().int().nonnegative().max(MAX_TIME_SEC, 'must be epoch seconds (this looks like milliseconds)').optional(),
+  receipts: z.array(z.enum(['delivered', 'displayed', 'read', 'acknowledged', 'action'])).max(5).optional(),
+  ack: z.boolean().optional(),
 });
 
 /**
  * Decodes an MQTT payload into a message.
  *
  * A payload whose first non-blank character is `{` is read as ntfy-style JSON (id, title, message,
- * priority 1-5, tags, click, time in epoch seconds); anything else is plain UTF-8 text that becomes
+ * priority 1-5, tags, click, time in epoch seconds, receipts asked for, ack); anything else is plain UTF-8 text that becomes
  * the body, with the channel name as title. Unknown JSON fields are ignored.
  *
  * @throws PayloadError naming what was wrong: too large, not UTF-8, not JSON, or a field of the wrong type.
@@ -111,5 +113,7 @@ function decodeJson(text: string, channel: string): DecodedMessage {
     tags: (m.tags ?? []).map(cleanText),
     click: m.click,
     sentAtMs: m.time === undefined ? undefined : m.time * 1000,
+    ...(m.receipts === undefined ? {} : { receipts: [...new Set(m.receipts)] }),
+    ...(m.ack === true ? { requiresAck: true } : {}),
   };
 }

@@ -21,7 +21,14 @@ export interface DecodedMessage {
   readonly sequenceId?: string | undefined;
   /** Source-specific details kept as JSON (ntfy actions, attachment metadata, icon, expiry). */
   readonly extra?: Readonly<Record<string, unknown>> | undefined;
+  /** The receipt statuses the sender asked for; undefined when it did not say (see docs/receipts.md). */
+  readonly receipts?: readonly RequestedReceipt[] | undefined;
+  /** The sender asks the person to acknowledge this message. */
+  readonly requiresAck?: boolean | undefined;
 }
+
+/** Receipt statuses a sender can ask for; `action` stands for every action:<id>. */
+export type RequestedReceipt = 'delivered' | 'displayed' | 'read' | 'acknowledged' | 'action';
 
 /** Where a message came from. */
 export interface MessageOrigin {
@@ -41,6 +48,9 @@ export interface StoredMessage extends Omit<DecodedMessage, 'id'>, MessageOrigin
   readonly seq: number;
   readonly id: string;
   readonly readAtMs: number | undefined;
+  /** When the OS notification was shown, and when the person acknowledged the message. */
+  readonly displayedAtMs?: number | undefined;
+  readonly acknowledgedAtMs?: number | undefined;
   /** Seqs of older versions this message replaced (same sequence id); they are now deleted. */
   readonly replacesSeqs?: readonly number[];
 }

@@ -1,8 +1,32 @@
 import { randomUUID } from 'node:crypto';
-import type { StoredMessage } from '../message/message.ts';
+import type { RequestedReceipt, StoredMessage } from '../message/message.ts';
 
-/** Receipt statuses. Later work adds delivered, displayed, acknowledged and action:<id>. */
-export type ReceiptStatus = 'read';
+/**
+ * Receipt statuses: delivered (committed to the store), displayed (the OS notification was shown),
+ * read, acknowledged (the person pressed Acknowledge), action:<id> (a notification action was chosen).
+ */
+export type ReceiptStatus = 'delivered' | 'displayed' | 'read' | 'acknowledged' | `action:${string}`;
+
+/** The settings class a status belongs to: every action:<id> is "action". */
+export function statusKind(status: ReceiptStatus): RequestedReceipt {
+  return status.startsWith('action:') ? 'action' : (status as RequestedReceipt);
+}
+
+/**
+ * Whether a receipt of `status` is sent for `message`.
+ *
+ * The sender's request (the message's `receipts` list; without one, a read receipt, plus acknowledged
+ * when it asks for acknowledgement) is honoured only within what the connection and the channel allow.
+ */
+export function receiptWanted(
+  status: ReceiptStatus,
+  message: Pick<StoredMessage, 'receipts' | 'requiresAck'>,
+  allowed: { connection: readonly RequestedReceipt[]; channel?: readonly RequestedReceipt[] | undefined },
+): boolean {
+  const kind = statusKind(status);
+  const requested = message.receipts ?? (message.requiresAck ? ['read', 'acknowledged'] : ['read']);
+  return requested.includes(kind) && allowed.connection.includes(kind) && (allowed.channel?.includes(kind) ?? true);
+}
 
 /**
  * The JSON body of a receipt, as published to the receipt topic (see docs/receipts.md).

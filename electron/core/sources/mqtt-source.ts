@@ -14,6 +14,8 @@ export interface IncomingPublish {
   readonly connectionId: string;
   readonly topic: string;
   readonly channel: string;
+  /** The subscription is a data feed (values, not history). */
+  readonly data?: boolean;
   readonly payload: Buffer;
   readonly qos: 0 | 1 | 2;
   readonly retain: boolean;
@@ -595,6 +597,7 @@ export class MqttSource extends SourceBase {
         connectionId: this.#config.id,
         topic: packet.topic,
         channel: subscription.channel,
+        data: subscription.kind === 'data',
         payload: Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload),
         qos: packet.qos,
         retain: packet.retain,

@@ -1,14 +1,50 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import type { DecodedMessage, MessageOrigin, Priority, StoredMessage } from '../message/message.ts';
+import type { DecodedMessage, MessageOrigin, Priority, RequestedReceipt, StoredMessage } from '../message/message.ts';
+import { ftsQuery, ftsTags, ftsText } from './fts-text.ts';
 import { migrate } from './migrations.ts';
 
 /** A message ready to be written: decoded content plus where it came from. */
 export interface NewMessage {
   readonly message: DecodedMessage;
   readonly origin: MessageOrigin;
+}
+
+/** A live value from a data feed: kept as the topic's latest value and in a bounded window of samples. */
+export interface NewDataSample {
+  readonly kind: 'data';
+  readonly connectionId: string;
+  readonly channel: string;
+  readonly topic: string;
+  /** The payload as text (UTF-8). */
+  readonly payload: string;
+  /** The number the payload holds, when it holds one. */
+  readonly value: number | undefined;
+  readonly receivedAtMs: number;
+}
+
+/** What a write batch holds: messages for history, samples for data feeds. */
+export type NewItem = NewMessage | NewDataSample;
+
+/** A topic's newest data value. */
+export interface DataLatest {
+  readonly connectionId: string;
+  readonly channel: string;
+  readonly topic: string;
+  readonly payload: string;
+  readonly value: number | undefined;
+  readonly receivedAtMs: number;
+  /** Samples received on the topic since it was first seen. */
+  readonly samples: number;
+}
+
+/** One kept sample of a data topic. */
+export interface DataSample {
+  readonly payload: string;
+  readonly value: number | undefined;
+  readonly receivedAtMs: number;
 }
 
 /** A receipt waiting in the outbox until its broker or server confirms it. */
@@ -23,11 +59,79 @@ export interface OutboxReceipt {
   readonly attempts: number;
 }
 
+/** A receipt ready for the outbox (written in the transaction of the change it reports). */
+export type NewReceipt = Omit<OutboxReceipt, 'attempts'>;
+
+/** Builds the receipt for a message's state change, or undefined when none is to be sent. */
+export type ReceiptFor = (message: StoredMessage) => NewReceipt | undefined;
+
 /** One page of history, newest first. */
 export interface PageQuery {
   /** Only messages with a smaller seq (keyset paging); omit for the newest page. */
   readonly beforeSeq?: number | undefined;
   readonly limit: number;
+}
+
+/** A history query: any combination of words and filters, newest first, paged by seq. */
+export interface SearchQuery extends PageQuery {
+  /** Words that must all appear in the title, body or tags (prefix match; CJK anywhere). */
+  readonly text?: string | undefined;
+  readonly channel?: string | undefined;
+  /** Only messages of at least this priority. */
+  readonly minPriority?: Priority | undefined;
+  /** Received at or after this time (epoch ms). */
+  readonly sinceMs?: number | undefined;
+  /** Received before this time (epoch ms). */
+  readonly untilMs?: number | undefined;
+  readonly unreadOnly?: boolean | undefined;
+}
+
+/** A page of search results and the words to highlight in them. */
+export interface SearchResult {
+  readonly messages: StoredMessage[];
+  readonly terms: readonly string[];
+  /** The seq to pass as beforeSeq for the next page; undefined on the last page. */
+  readonly nextBeforeSeq: number | undefined;
+}
+
+/** Unread and total visible messages of a channel. */
+export interface ChannelCount {
+  readonly channel: string;
+  readonly unread: number;
+  readonly total: number;
+}
+
+/** How long and how many messages a channel keeps. */
+export interface RetentionRule {
+  readonly maxAgeMs?: number | undefined;
+  readonly maxCount?: number | undefined;
+}
+
+/** Retention settings: per channel, a default for the others, a size cap and the data window. */
+export interface RetentionSettings {
+  readonly defaults: RetentionRule;
+  readonly channels: ReadonlyMap<string, RetentionRule>;
+  /** Cap on the database's used size in bytes; the oldest messages go first. */
+  readonly maxBytes?: number | undefined;
+  /** Samples kept per data topic, and their maximum age. */
+  readonly dataSamplesPerTopic: number;
+  readonly dataMaxAgeMs: number;
+  /** Deleted and replaced messages are kept this long (for receipts and undo), then removed. */
+  readonly tombstoneMs: number;
+}
+
+/** What one retention step removed. */
+export interface RetentionStepResult {
+  readonly deletedMessages: number;
+  readonly deletedSamples: number;
+  /** True when the step hit its limit and more is left to remove. */
+  readonly more: boolean;
+}
+
+/** A damaged database found when opening: where it was moved, and why. */
+export interface RecoveredStore {
+  readonly movedTo: string;
+  readonly reason: string;
 }
 
 interface MessageRow {
@@ -50,6 +154,10 @@ interface MessageRow {
   response_topic: string | null;
   correlation_data: Uint8Array | null;
   extra: string | null;
+  receipts: string | null;
+  requires_ack: number;
+  displayed_at_ms: number | null;
+  acknowledged_at_ms: number | null;
 }
 
 function toStored(row: MessageRow): StoredMessage {
@@ -72,8 +180,18 @@ function toStored(row: MessageRow): StoredMessage {
     responseTopic: row.response_topic ?? undefined,
     correlationData: row.correlation_data ?? undefined,
     extra: row.extra === null ? undefined : (JSON.parse(row.extra) as Record<string, unknown>),
+    receipts: row.receipts === null ? undefined : (JSON.parse(row.receipts) as RequestedReceipt[]),
+    requiresAck: row.requires_ack === 1 ? true : undefined,
+    displayedAtMs: row.displayed_at_ms ?? undefined,
+    acknowledgedAtMs: row.acknowledged_at_ms ?? undefined,
   };
 }
+
+/** How many rows one background step of full-text indexing or retention handles at most. */
+export const BACKGROUND_STEP_ROWS = 2000;
+
+/** Key in the meta table: every message with a seq at or below it is in the full-text index. */
+const FTS_UPTO_KEY = 'fts_indexed_upto';
 
 /** How many of the newest rows recentOnTopic looks through. */
 const RECENT_WINDOW = 5000;
@@ -81,16 +199,32 @@ const RECENT_WINDOW = 5000;
 /** File name of the message database inside the data directory. */
 export const DATABASE_FILE = 'messages.sqlite';
 
+/** Columns a message row is selected with (everything the StoredMessage needs). */
+const MESSAGE_COLUMNS = 'm.*';
+
+/** Whether an error from SQLite says the file is damaged or not a database at all. */
+function isCorruption(error: unknown): boolean {
+  const text = String((error as Error | undefined)?.message ?? error);
+  return /malformed|not a database|SQLITE_CORRUPT|SQLITE_NOTADB|file is not a database|database disk image/i.test(text);
+}
+
 /**
  * The local message history on node:sqlite (WAL, synchronous=NORMAL).
  *
  * Every call is synchronous: a write has committed when it returns. Messages are unique per
- * (connection, id), so a redelivered message is not stored or reported twice.
+ * (connection, id), so a redelivered message is not stored or reported twice. Full-text indexing and
+ * retention run in small background steps (indexPending, retentionStep) so ingest never waits for them.
  */
 export class MessageStore {
   readonly path: string;
+  /** Set when the file found at open was damaged and moved aside. */
+  readonly recovered: RecoveredStore | undefined;
   readonly #db: DatabaseSync;
   readonly #insert: StatementSync;
+  readonly #countChannel: StatementSync;
+  readonly #insertLatest: StatementSync;
+  readonly #insertSample: StatementSync;
+  readonly #insertReceipt: StatementSync;
   readonly #page: StatementSync;
   readonly #newest: StatementSync;
   readonly #get: StatementSync;
@@ -100,16 +234,37 @@ export class MessageStore {
   readonly #latestRetained: StatementSync;
   readonly #deleteVersions: StatementSync;
   readonly #readVersions: StatementSync;
+  readonly #toIndex: StatementSync;
+  readonly #ftsInsert: StatementSync;
+  readonly #receivedAtOf: StatementSync;
+  #ftsUpto: number;
 
-  private constructor(path: string, db: DatabaseSync) {
+  private constructor(path: string, db: DatabaseSync, recovered: RecoveredStore | undefined) {
     this.path = path;
+    this.recovered = recovered;
     this.#db = db;
     this.#insert = db.prepare(
       `INSERT INTO messages (connection_id, id, channel, topic, title, body, priority, tags, click, retained,
-                             sent_at_ms, received_at_ms, sequence_id, response_topic, correlation_data, extra)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (connection_id, id) DO NOTHING
-       RETURNING seq`,
+                             sent_at_ms, received_at_ms, sequence_id, response_topic, correlation_data, extra,
+                             receipts, requires_ack)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (connection_id, id) DO NOTHING`,
+    );
+    this.#countChannel = db.prepare(
+      `INSERT INTO channel_counts (channel, unread, total) VALUES (?, ?, ?)
+       ON CONFLICT (channel) DO UPDATE SET unread = unread + excluded.unread, total = total + excluded.total`,
+    );
+    this.#insertLatest = db.prepare(
+      `INSERT INTO data_latest (connection_id, topic, channel, payload, value, received_at_ms, samples) VALUES (?, ?, ?, ?, ?, ?, 1)
+       ON CONFLICT (connection_id, topic) DO UPDATE SET channel = excluded.channel, payload = excluded.payload,
+         value = excluded.value, received_at_ms = excluded.received_at_ms, samples = samples + 1`,
+    );
+    this.#insertSample = db.prepare(
+      'INSERT INTO data_samples (connection_id, topic, payload, value, received_at_ms) VALUES (?, ?, ?, ?, ?)',
+    );
+    this.#insertReceipt = db.prepare(
+      `INSERT INTO receipt_outbox (receipt_id, connection_id, topic, payload, qos, correlation_data, created_at_ms, next_attempt_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (receipt_id) DO NOTHING`,
     );
     this.#newest = db.prepare('SELECT * FROM messages WHERE deleted_at_ms IS NULL ORDER BY seq DESC LIMIT ?');
     this.#page = db.prepare('SELECT * FROM messages WHERE seq < ? AND deleted_at_ms IS NULL ORDER BY seq DESC LIMIT ?');
@@ -138,21 +293,52 @@ export class MessageStore {
     );
     this.#get = db.prepare('SELECT * FROM messages WHERE seq = ?');
     this.#markRead = db.prepare('UPDATE messages SET read_at_ms = ? WHERE seq = ? AND read_at_ms IS NULL');
+    this.#toIndex = db.prepare('SELECT seq, title, body, tags FROM messages WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.#ftsInsert = db.prepare('INSERT INTO messages_fts (rowid, title, body, tags) VALUES (?, ?, ?, ?)');
+    this.#receivedAtOf = db.prepare('SELECT seq, received_at_ms FROM messages WHERE seq >= ? ORDER BY seq LIMIT 1');
+    this.#ftsUpto = Number(this.getMeta(FTS_UPTO_KEY) ?? 0);
   }
 
   /**
-   * Opens (creating if needed) the store in `dataDir` and migrates it to the current schema.
+   * Opens (creating if needed) the store in `dataDir`, checks it and migrates it to the current schema.
    *
-   * A new data directory is made readable by its owner only (0700).
+   * A new data directory is made readable by its owner only (0700). A file that is not a database or
+   * fails SQLite's quick_check is moved aside (to `messages.sqlite.corrupt-<time>`, with its WAL) and
+   * a new store is created; `recovered` then says where the old one went and why.
    */
-  static open(dataDir: string): MessageStore {
+  static open(dataDir: string, options: { now?: () => number; readOnly?: boolean } = {}): MessageStore {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const path = join(dataDir, DATABASE_FILE);
+    if (options.readOnly) {
+      const db = new DatabaseSync(path, { readOnly: true });
+      return new MessageStore(path, db, undefined);
+    }
+    let recovered: RecoveredStore | undefined;
+    try {
+      return MessageStore.#openChecked(path, undefined);
+    } catch (error) {
+      if (!isCorruption(error)) throw error;
+      const movedTo = `${path}.corrupt-${new Date((options.now ?? Date.now)()).toISOString().replace(/[:.]/g, '-')}`;
+      for (const suffix of ['', '-wal', '-shm']) {
+        if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
+      }
+      recovered = { movedTo, reason: (error as Error).message };
+    }
+    return MessageStore.#openChecked(path, recovered);
+  }
+
+  static #openChecked(path: string, recovered: RecoveredStore | undefined): MessageStore {
     const db = new DatabaseSync(path);
     try {
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+      // quick_check: every page and b-tree is sound (it skips only index-to-table consistency); about
+      // 0.2 s for a million messages here, so it can run at every start.
+      const check = db.prepare('PRAGMA quick_check(5)').all() as { quick_check: string }[];
+      if (check.length !== 1 || check[0]?.quick_check !== 'ok') {
+        throw new Error(`the message database is malformed: ${check.map((r) => r.quick_check).join('; ').slice(0, 300)}`);
+      }
       migrate(db);
-      return new MessageStore(path, db);
+      return new MessageStore(path, db, recovered);
     } catch (error) {
       db.close();
       throw error;
@@ -160,18 +346,25 @@ export class MessageStore {
   }
 
   /**
-   * Writes messages in one transaction.
+   * Writes messages and data samples in one transaction; `receiptsFor` may queue a receipt (delivered)
+   * for each new message in the same transaction.
    *
    * @returns the messages that were new; duplicates of stored ones are left out.
    */
-  insertBatch(batch: readonly NewMessage[]): StoredMessage[] {
+  insertBatch(batch: readonly NewItem[], receiptsFor?: ReceiptFor): StoredMessage[] {
     const added: StoredMessage[] = [];
     this.#db.exec('BEGIN');
     try {
-      for (const { message, origin } of batch) {
+      for (const item of batch) {
+        if ('kind' in item) {
+          this.#insertLatest.run(item.connectionId, item.topic, item.channel, item.payload, item.value ?? null, item.receivedAtMs);
+          this.#insertSample.run(item.connectionId, item.topic, item.payload, item.value ?? null, item.receivedAtMs);
+          continue;
+        }
+        const { message, origin } = item;
         const id = message.id ?? randomUUID();
-        // Positional parameters: measurably cheaper than named ones on this hot path.
-        const row = this.#insert.get(
+        // Positional parameters and run() rather than RETURNING: each measurably cheaper on this hot path.
+        const result = this.#insert.run(
           origin.connectionId,
           id,
           origin.channel,
@@ -188,16 +381,30 @@ export class MessageStore {
           origin.responseTopic ?? null,
           origin.correlationData ?? null,
           message.extra === undefined ? null : JSON.stringify(message.extra),
-        ) as { seq: number } | undefined;
-        if (row === undefined) continue;
+          message.receipts === undefined ? null : JSON.stringify(message.receipts),
+          message.requiresAck ? 1 : 0,
+        );
+        if (Number(result.changes) === 0) continue;
+        const seq = Number(result.lastInsertRowid);
         let replacesSeqs: number[] = [];
         if (message.sequenceId !== undefined) {
-          const superseded = this.#supersede.all(origin.receivedAtMs, origin.connectionId, message.sequenceId, row.seq);
+          const superseded = this.#supersede.all(origin.receivedAtMs, origin.connectionId, message.sequenceId, seq);
           replacesSeqs = (superseded as unknown as { seq: number }[]).map((r) => r.seq);
         }
         // Built from what was written rather than read back: RETURNING * costs a third of the insert.
-        added.push({ ...message, ...origin, id, seq: row.seq, readAtMs: undefined, ...(replacesSeqs.length > 0 ? { replacesSeqs } : {}) });
+        const stored: StoredMessage = {
+          ...message,
+          ...origin,
+          id,
+          seq,
+          readAtMs: undefined,
+          ...(replacesSeqs.length > 0 ? { replacesSeqs } : {}),
+        };
+        added.push(stored);
+        const receipt = receiptsFor?.(stored);
+        if (receipt) this.#queueReceipt(receipt, origin.receivedAtMs);
       }
+      this.#countAdded(added);
       this.#db.exec('COMMIT');
     } catch (error) {
       this.#db.exec('ROLLBACK');
@@ -206,11 +413,165 @@ export class MessageStore {
     return added;
   }
 
+  /** Adds new messages to their channels' counts: one statement per channel, not per message. */
+  #countAdded(added: readonly StoredMessage[]): void {
+    if (added.length === 0) return;
+    let channel = added[0]?.channel as string;
+    let n = 0;
+    const counts = new Map<string, number>();
+    for (const message of added) {
+      if (message.channel !== channel) {
+        counts.set(channel, (counts.get(channel) ?? 0) + n);
+        channel = message.channel;
+        n = 0;
+      }
+      n++;
+    }
+    counts.set(channel, (counts.get(channel) ?? 0) + n);
+    for (const [name, count] of counts) this.#countChannel.run(name, count, count);
+  }
+
+  #queueReceipt(receipt: NewReceipt, atMs: number): void {
+    this.#insertReceipt.run(
+      receipt.receiptId,
+      receipt.connectionId,
+      receipt.topic,
+      receipt.payload,
+      receipt.qos,
+      receipt.correlationData ?? null,
+      atMs,
+      atMs,
+    );
+  }
+
+  /**
+   * Adds up to `limit` not yet indexed messages to the full-text index, oldest first, in one transaction.
+   *
+   * @returns how many were indexed (0 when the index is complete).
+   */
+  indexPending(limit = BACKGROUND_STEP_ROWS): number {
+    const rows = this.#toIndex.all(this.#ftsUpto, limit) as unknown as { seq: number; title: string; body: string; tags: string }[];
+    if (rows.length === 0) return 0;
+    this.#db.exec('BEGIN');
+    try {
+      for (const row of rows) {
+        this.#ftsInsert.run(row.seq, ftsText(row.title), ftsText(row.body), row.tags === '[]' ? '' : ftsTags(JSON.parse(row.tags) as string[]));
+      }
+      const upto = (rows[rows.length - 1] as { seq: number }).seq;
+      this.setMeta(FTS_UPTO_KEY, String(upto));
+      this.#db.exec('COMMIT');
+      this.#ftsUpto = upto;
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+    return rows.length;
+  }
+
+  /** Every message with a seq at or below this is in the full-text index. */
+  get indexedUpTo(): number {
+    return this.#ftsUpto;
+  }
+
   /** A page of history, newest first. */
   page(query: PageQuery): StoredMessage[] {
     const rows =
       query.beforeSeq === undefined ? this.#newest.all(query.limit) : this.#page.all(query.beforeSeq, query.limit);
     return (rows as unknown as MessageRow[]).map(toStored);
+  }
+
+  /**
+   * History filtered by words, channel, priority, time and unread state, newest first, paged by seq.
+   *
+   * Words are looked up in the full-text index, walked newest first with the filters checked on each
+   * candidate (the index drives, never a join that materialises every match); messages newer than the
+   * index (at most a few seconds of ingest) are scanned directly. A time range becomes a seq range
+   * first, by bisection over seq (received time grows with seq).
+   */
+  search(query: SearchQuery): SearchResult {
+    const limit = Math.max(1, Math.min(query.limit, 1000));
+    let upper = query.beforeSeq ?? Number.MAX_SAFE_INTEGER;
+    let lower = 0;
+    if (query.untilMs !== undefined) upper = Math.min(upper, this.#firstSeqAtOrAfter(query.untilMs));
+    if (query.sinceMs !== undefined) lower = this.#firstSeqAtOrAfter(query.sinceMs);
+    const filters: string[] = ['m.deleted_at_ms IS NULL'];
+    const params: (string | number)[] = [];
+    if (query.channel !== undefined) {
+      filters.push('m.channel = ?');
+      params.push(query.channel);
+    }
+    // Literals, not parameters, so the planner can use the partial indexes (priority >= 4, unread).
+    if (query.minPriority !== undefined && query.minPriority > 1) filters.push(`m.priority >= ${Math.trunc(query.minPriority)}`);
+    if (query.unreadOnly) filters.push('m.read_at_ms IS NULL');
+    if (query.sinceMs !== undefined) {
+      filters.push('m.received_at_ms >= ?');
+      params.push(query.sinceMs);
+    }
+    if (query.untilMs !== undefined) {
+      filters.push('m.received_at_ms < ?');
+      params.push(query.untilMs);
+    }
+    const fts = query.text === undefined ? undefined : ftsQuery(query.text);
+    let rows: MessageRow[];
+    if (query.text !== undefined && query.text.trim() !== '' && fts === undefined) {
+      rows = [];
+    } else if (fts === undefined) {
+      rows = this.#db
+        .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.seq < ? AND m.seq >= ? AND ${filters.join(' AND ')} ORDER BY m.seq DESC LIMIT ?`)
+        .all(upper, lower, ...params, limit) as unknown as MessageRow[];
+    } else {
+      rows = [];
+      // Newer than the index: a direct scan of at most the unindexed tail.
+      if (upper > this.#ftsUpto + 1) {
+        const likes = fts.terms.map(() => "(m.title LIKE ? ESCAPE '\\' OR m.body LIKE ? ESCAPE '\\' OR m.tags LIKE ? ESCAPE '\\')");
+        const likeParams = fts.terms.flatMap((t) => {
+          const pattern = `%${t.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+          return [pattern, pattern, pattern];
+        });
+        rows = this.#db
+          .prepare(
+            `SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.seq < ? AND m.seq > ? AND ${[...filters, ...likes].join(' AND ')}
+             ORDER BY m.seq DESC LIMIT ?`,
+          )
+          .all(upper, Math.max(lower - 1, this.#ftsUpto), ...params, ...likeParams, limit) as unknown as MessageRow[];
+      }
+      if (rows.length < limit) {
+        const indexedUpper = Math.min(upper, this.#ftsUpto + 1);
+        const more = this.#db
+          .prepare(
+            `SELECT ${MESSAGE_COLUMNS} FROM messages_fts f CROSS JOIN messages m ON m.seq = f.rowid
+             WHERE messages_fts MATCH ? AND f.rowid < ? AND f.rowid >= ? AND ${filters.join(' AND ')}
+             ORDER BY f.rowid DESC LIMIT ?`,
+          )
+          .all(fts.match, indexedUpper, lower, ...params, limit - rows.length) as unknown as MessageRow[];
+        rows = rows.concat(more);
+      }
+    }
+    const messages = rows.map(toStored);
+    return {
+      messages,
+      terms: fts?.terms ?? [],
+      nextBeforeSeq: messages.length === limit ? messages[messages.length - 1]?.seq : undefined,
+    };
+  }
+
+  /** The smallest seq received at or after `atMs` (one past the newest when none is), by bisection. */
+  #firstSeqAtOrAfter(atMs: number): number {
+    const bounds = this.#db.prepare('SELECT coalesce(min(seq), 1) AS lo, coalesce(max(seq), 0) AS hi FROM messages').get() as { lo: number; hi: number };
+    let lo = bounds.lo;
+    let hi = bounds.hi + 1;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const row = this.#receivedAtOf.get(mid) as { seq: number; received_at_ms: number } | undefined;
+      if (row === undefined || row.received_at_ms >= atMs) hi = mid;
+      else lo = row.seq + 1;
+    }
+    return lo;
+  }
+
+  /** Unread and total visible messages per channel, kept up to date with every change. */
+  channelCounts(): ChannelCount[] {
+    return this.#db.prepare('SELECT channel, unread, total FROM channel_counts WHERE total > 0 OR unread > 0 ORDER BY channel').all() as unknown as ChannelCount[];
   }
 
   /** One message by its local seq. */
@@ -237,21 +598,54 @@ export class MessageStore {
   markReadWithReceipt(
     seq: number,
     atMs: number,
-    receiptFor: (message: StoredMessage) => Omit<OutboxReceipt, 'attempts'> | undefined,
-  ): { message: StoredMessage; changed: boolean; receipt: Omit<OutboxReceipt, 'attempts'> | undefined } | undefined {
+    receiptFor: ReceiptFor,
+  ): { message: StoredMessage; changed: boolean; receipt: NewReceipt | undefined } | undefined {
+    return this.#changeWithReceipt('UPDATE messages SET read_at_ms = ? WHERE seq = ? AND read_at_ms IS NULL', seq, atMs, receiptFor);
+  }
+
+  /** Records that the OS notification of a message was shown, with its receipt, in one transaction. */
+  markDisplayedWithReceipt(
+    seq: number,
+    atMs: number,
+    receiptFor: ReceiptFor,
+  ): { message: StoredMessage; changed: boolean; receipt: NewReceipt | undefined } | undefined {
+    return this.#changeWithReceipt('UPDATE messages SET displayed_at_ms = ? WHERE seq = ? AND displayed_at_ms IS NULL', seq, atMs, receiptFor);
+  }
+
+  /**
+   * Records that the person acknowledged a message (which also marks it read), with its receipt, in
+   * one transaction.
+   */
+  markAcknowledgedWithReceipt(
+    seq: number,
+    atMs: number,
+    receiptFor: ReceiptFor,
+  ): { message: StoredMessage; changed: boolean; receipt: NewReceipt | undefined } | undefined {
+    return this.#changeWithReceipt(
+      'UPDATE messages SET acknowledged_at_ms = ?1, read_at_ms = coalesce(read_at_ms, ?1) WHERE seq = ?2 AND acknowledged_at_ms IS NULL',
+      seq,
+      atMs,
+      receiptFor,
+    );
+  }
+
+  /** Queues a receipt for a state change kept elsewhere (a notification action): outbox only. */
+  queueReceipt(receipt: NewReceipt, atMs: number): void {
+    this.#queueReceipt(receipt, atMs);
+  }
+
+  #changeWithReceipt(
+    sql: string,
+    seq: number,
+    atMs: number,
+    receiptFor: ReceiptFor,
+  ): { message: StoredMessage; changed: boolean; receipt: NewReceipt | undefined } | undefined {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      const changed = Number(this.#markRead.run(atMs, seq).changes) === 1;
+      const changed = Number(this.#db.prepare(sql).run(atMs, seq).changes) === 1;
       const message = this.get(seq);
       const receipt = changed && message ? receiptFor(message) : undefined;
-      if (receipt) {
-        this.#db
-          .prepare(
-            `INSERT INTO receipt_outbox (receipt_id, connection_id, topic, payload, qos, correlation_data, created_at_ms, next_attempt_ms)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(receipt.receiptId, receipt.connectionId, receipt.topic, receipt.payload, receipt.qos, receipt.correlationData ?? null, atMs, atMs);
-      }
+      if (receipt) this.#queueReceipt(receipt, atMs);
       this.#db.exec('COMMIT');
       return message === undefined ? undefined : { message, changed, receipt };
     } catch (error) {
@@ -260,6 +654,186 @@ export class MessageStore {
     }
   }
 
+  /**
+   * Marks every unread message of a channel read, queueing each one's receipt, in one transaction.
+   *
+   * @returns the messages that changed, and the receipts queued.
+   */
+  markChannelRead(channel: string, atMs: number, receiptFor: ReceiptFor): { messages: StoredMessage[]; receipts: NewReceipt[] } {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const rows = this.#db
+        .prepare('UPDATE messages SET read_at_ms = ? WHERE channel = ? AND read_at_ms IS NULL AND deleted_at_ms IS NULL RETURNING *')
+        .all(atMs, channel) as unknown as MessageRow[];
+      const messages = rows.map(toStored);
+      const receipts: NewReceipt[] = [];
+      for (const message of messages) {
+        const receipt = receiptFor(message);
+        if (receipt) {
+          this.#queueReceipt(receipt, atMs);
+          receipts.push(receipt);
+        }
+      }
+      this.#db.exec('COMMIT');
+      return { messages, receipts };
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /**
+   * One step of retention: removes at most `limit` rows, oldest first, in one transaction.
+   *
+   * Per channel (its rule, or the default): messages older than maxAge, then the oldest beyond maxCount;
+   * then, while the database is over maxBytes, the oldest messages of any channel; then tombstones
+   * (deleted or replaced versions) older than tombstoneMs, and data samples beyond their window. An
+   * unread message of priority 4 or 5 is never removed by the count or size caps: only by its maximum
+   * age.
+   */
+  retentionStep(settings: RetentionSettings, nowMs: number, limit = BACKGROUND_STEP_ROWS): RetentionStepResult {
+    let budget = limit;
+    let deletedMessages = 0;
+    let deletedSamples = 0;
+    const deleteSeqs = (sql: string, max: number, ...params: (string | number)[]): number => {
+      const take = Math.min(max, budget);
+      if (take <= 0) return 0;
+      const n = Number(this.#db.prepare(`DELETE FROM messages WHERE seq IN (${sql} LIMIT ${take})`).run(...params).changes);
+      budget -= n;
+      deletedMessages += n;
+      return n;
+    };
+    const protectedClause = 'NOT (read_at_ms IS NULL AND priority >= 4 AND deleted_at_ms IS NULL)';
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const counts = this.#db.prepare('SELECT channel, total FROM channel_counts').all() as { channel: string; total: number }[];
+      for (const { channel, total } of counts) {
+        const rule = settings.channels.get(channel) ?? settings.defaults;
+        if (rule.maxAgeMs !== undefined) {
+          // Received time grows with seq: the cut-off becomes a seq, and the scan an index range.
+          const cutoff = this.#firstSeqAtOrAfter(nowMs - rule.maxAgeMs);
+          deleteSeqs('SELECT seq FROM messages WHERE channel = ? AND seq < ? ORDER BY channel, seq', budget, channel, cutoff);
+        }
+        if (rule.maxCount !== undefined && total > rule.maxCount && budget > 0) {
+          const excess = Math.min(total - rule.maxCount, budget);
+          // The oldest visible messages beyond the count, skipping protected ones.
+          const n = Number(
+            this.#db
+              .prepare(
+                `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE channel = ? AND deleted_at_ms IS NULL AND ${protectedClause}
+                 AND seq < (SELECT seq FROM messages WHERE channel = ? ORDER BY channel DESC, seq DESC LIMIT 1 OFFSET ?)
+                 ORDER BY channel, seq LIMIT ?)`,
+              )
+              .run(channel, channel, rule.maxCount - 1, excess).changes,
+          );
+          budget -= n;
+          deletedMessages += n;
+        }
+      }
+      if (settings.maxBytes !== undefined && budget > 0) {
+        const usedBytes = this.usedBytes();
+        if (usedBytes > settings.maxBytes) {
+          // Rows are about the same size: remove the share over the cap, within this step's budget.
+          const total = (this.#db.prepare('SELECT coalesce(sum(total), 0) AS n FROM channel_counts').get() as { n: number }).n;
+          const share = Math.ceil((total * (usedBytes - settings.maxBytes)) / usedBytes);
+          deleteSeqs(`SELECT seq FROM messages WHERE ${protectedClause} ORDER BY seq`, Math.max(share, 1));
+        }
+      }
+      deleteSeqs('SELECT seq FROM messages WHERE deleted_at_ms IS NOT NULL AND deleted_at_ms < ? ORDER BY deleted_at_ms', budget, nowMs - settings.tombstoneMs);
+      if (budget > 0) {
+        const n = Number(
+          this.#db
+            .prepare('DELETE FROM data_samples WHERE id IN (SELECT id FROM data_samples ORDER BY id LIMIT ?) AND received_at_ms < ?')
+            .run(budget, nowMs - settings.dataMaxAgeMs).changes,
+        );
+        deletedSamples += n;
+        budget -= n;
+      }
+      if (budget > 0) {
+        const busy = this.#db
+          .prepare('SELECT connection_id, topic FROM data_latest')
+          .all() as { connection_id: string; topic: string }[];
+        const trim = this.#db.prepare(
+          `DELETE FROM data_samples WHERE connection_id = ?1 AND topic = ?2 AND id < (
+             SELECT id FROM data_samples WHERE connection_id = ?1 AND topic = ?2 ORDER BY id DESC LIMIT 1 OFFSET ?3)`,
+        );
+        for (const { connection_id, topic } of busy) {
+          if (budget <= 0) break;
+          const n = Number(trim.run(connection_id, topic, settings.dataSamplesPerTopic - 1).changes);
+          deletedSamples += n;
+          budget -= n;
+        }
+      }
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+    return { deletedMessages, deletedSamples, more: budget <= 0 };
+  }
+
+  /** Bytes the database's pages hold (free pages left by deletions excluded). */
+  usedBytes(): number {
+    const pages = this.#db.prepare('PRAGMA page_count').get() as { page_count: number };
+    const free = this.#db.prepare('PRAGMA freelist_count').get() as { freelist_count: number };
+    const size = this.#db.prepare('PRAGMA page_size').get() as { page_size: number };
+    return (pages.page_count - free.freelist_count) * size.page_size;
+  }
+
+  /** Every data topic's newest value. */
+  dataLatest(): DataLatest[] {
+    const rows = this.#db.prepare('SELECT * FROM data_latest ORDER BY connection_id, topic').all() as unknown as {
+      connection_id: string;
+      channel: string;
+      topic: string;
+      payload: string;
+      value: number | null;
+      received_at_ms: number;
+      samples: number;
+    }[];
+    return rows.map((r) => ({
+      connectionId: r.connection_id,
+      channel: r.channel,
+      topic: r.topic,
+      payload: r.payload,
+      value: r.value ?? undefined,
+      receivedAtMs: r.received_at_ms,
+      samples: r.samples,
+    }));
+  }
+
+  /** The kept samples of a data topic, newest first. */
+  dataSamples(connectionId: string, topic: string, limit = 1000): DataSample[] {
+    const rows = this.#db
+      .prepare('SELECT payload, value, received_at_ms FROM data_samples WHERE connection_id = ? AND topic = ? ORDER BY id DESC LIMIT ?')
+      .all(connectionId, topic, limit) as unknown as { payload: string; value: number | null; received_at_ms: number }[];
+    return rows.map((r) => ({ payload: r.payload, value: r.value ?? undefined, receivedAtMs: r.received_at_ms }));
+  }
+
+  /**
+   * Visits stored messages oldest first (for export), optionally of one channel and since a time, without
+   * holding them all in memory.
+   */
+  *iterate(filter: { channel?: string | undefined; sinceMs?: number | undefined } = {}): Generator<StoredMessage> {
+    const lower = filter.sinceMs === undefined ? 0 : this.#firstSeqAtOrAfter(filter.sinceMs);
+    const where = ['deleted_at_ms IS NULL', 'seq >= ?'];
+    const params: (string | number)[] = [lower];
+    if (filter.channel !== undefined) {
+      where.push('channel = ?');
+      params.push(filter.channel);
+    }
+    if (filter.sinceMs !== undefined) {
+      where.push('received_at_ms >= ?');
+      params.push(filter.sinceMs);
+    }
+    const statement = this.#db.prepare(`SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY seq`);
+    for (const row of statement.iterate(...params)) yield toStored(row as unknown as MessageRow);
+  }
+
+  /** Full integrity check (slow on a large store: for diagnostics and tests). */
+  integrityCheck(): string[] {
+    return (this.#db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[]).map((r) => r.integrity_check);
+  }
   /** Receipts of a connection that are due (next attempt not in the future), oldest first. */
   dueReceipts(connectionId: string, nowMs: number, limit = 100): OutboxReceipt[] {
     const rows = this.#db

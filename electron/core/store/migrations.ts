@@ -52,6 +52,64 @@ export const MIGRATIONS: readonly string[] = [
      last_error       TEXT
    ) STRICT;
    CREATE INDEX receipt_outbox_due ON receipt_outbox (connection_id, next_attempt_ms);`,
+  // 5: full-text search, unread counts per channel, receipt statuses, data messages, retention.
+  //  - messages_fts is contentless (the store writes it in batches behind ingest, off the acknowledgement
+  //    path) with contentless_delete, so a row removed from messages leaves the index too. The text is
+  //    the store's own token stream: CJK characters are spaced apart so a phrase finds any substring.
+  //  - channel_counts is kept by the store on insert and by triggers on every other change.
+  //  - messages_channel serves history by channel, retention and export; messages_high the
+  //    high-priority filter and messages_deleted the removal of tombstones (rare rows: cheap to keep).
+  `CREATE VIRTUAL TABLE messages_fts USING fts5(title, body, tags, content = '', contentless_delete = 1,
+     tokenize = 'unicode61 remove_diacritics 2');
+   ALTER TABLE messages ADD COLUMN receipts TEXT;
+   ALTER TABLE messages ADD COLUMN requires_ack INTEGER NOT NULL DEFAULT 0;
+   ALTER TABLE messages ADD COLUMN displayed_at_ms INTEGER;
+   ALTER TABLE messages ADD COLUMN acknowledged_at_ms INTEGER;
+   CREATE INDEX messages_channel ON messages (channel, seq);
+   CREATE INDEX messages_high ON messages (seq) WHERE priority >= 4;
+   CREATE INDEX messages_deleted ON messages (deleted_at_ms) WHERE deleted_at_ms IS NOT NULL;
+   CREATE TABLE channel_counts (
+     channel TEXT PRIMARY KEY,
+     unread  INTEGER NOT NULL DEFAULT 0,
+     total   INTEGER NOT NULL DEFAULT 0
+   ) STRICT;
+   INSERT INTO channel_counts (channel, unread, total)
+     SELECT channel, sum(read_at_ms IS NULL), count(*) FROM messages WHERE deleted_at_ms IS NULL GROUP BY channel;
+   CREATE TRIGGER messages_counts_update AFTER UPDATE OF read_at_ms, deleted_at_ms ON messages
+   WHEN (old.read_at_ms IS NULL) IS NOT (new.read_at_ms IS NULL) OR (old.deleted_at_ms IS NULL) IS NOT (new.deleted_at_ms IS NULL)
+   BEGIN
+     UPDATE channel_counts
+     SET unread = unread + (new.read_at_ms IS NULL AND new.deleted_at_ms IS NULL) - (old.read_at_ms IS NULL AND old.deleted_at_ms IS NULL),
+         total = total + (new.deleted_at_ms IS NULL) - (old.deleted_at_ms IS NULL)
+     WHERE channel = new.channel;
+   END;
+   CREATE TRIGGER messages_counts_delete AFTER DELETE ON messages WHEN old.deleted_at_ms IS NULL
+   BEGIN
+     UPDATE channel_counts SET unread = unread - (old.read_at_ms IS NULL), total = total - 1 WHERE channel = old.channel;
+   END;
+   CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+   BEGIN
+     DELETE FROM messages_fts WHERE rowid = old.seq;
+   END;
+   CREATE TABLE data_latest (
+     connection_id  TEXT    NOT NULL,
+     topic          TEXT    NOT NULL,
+     channel        TEXT    NOT NULL,
+     payload        TEXT    NOT NULL,
+     value          REAL,
+     received_at_ms INTEGER NOT NULL,
+     samples        INTEGER NOT NULL DEFAULT 0,
+     PRIMARY KEY (connection_id, topic)
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE data_samples (
+     id             INTEGER PRIMARY KEY,
+     connection_id  TEXT    NOT NULL,
+     topic          TEXT    NOT NULL,
+     payload        TEXT    NOT NULL,
+     value          REAL,
+     received_at_ms INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX data_samples_topic ON data_samples (connection_id, topic, id);`,
 ];
 
 /** The schema version this build writes. */

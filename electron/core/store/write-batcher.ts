@@ -1,5 +1,5 @@
 import type { StoredMessage } from '../message/message.ts';
-import type { MessageStore, NewMessage } from './message-store.ts';
+import type { MessageStore, NewItem, ReceiptFor } from './message-store.ts';
 
 /** Schedules a callback soon, after pending I/O (setImmediate in production). */
 export type Defer = (callback: () => void) => void;
@@ -18,7 +18,8 @@ export class WriteBatcher {
   readonly #onQueuedWriteFailed: (error: unknown, lost: number) => void;
   readonly #defer: Defer;
   readonly #maxBatch: number;
-  #queue: NewMessage[] = [];
+  readonly #receiptsFor: ReceiptFor | undefined;
+  #queue: NewItem[] = [];
   #scheduled = false;
 
   constructor(options: {
@@ -27,7 +28,10 @@ export class WriteBatcher {
     onQueuedWriteFailed: (error: unknown, lost: number) => void;
     defer?: Defer;
     maxBatch?: number;
+    /** A receipt to queue with each new message, in its transaction (the delivered receipt). */
+    receiptsFor?: ReceiptFor;
   }) {
+    this.#receiptsFor = options.receiptsFor;
     this.#store = options.store;
     this.#onCommitted = options.onCommitted;
     this.#onQueuedWriteFailed = options.onQueuedWriteFailed;
@@ -36,7 +40,7 @@ export class WriteBatcher {
   }
 
   /** Queues a message whose sender waits for no acknowledgement. */
-  enqueue(message: NewMessage): void {
+  enqueue(message: NewItem): void {
     this.#queue.push(message);
     if (this.#queue.length >= this.#maxBatch) {
       this.#flushQueued();
@@ -54,12 +58,12 @@ export class WriteBatcher {
    *
    * @throws the store's error; nothing of this call is then committed and the caller must not acknowledge.
    */
-  commit(message: NewMessage): void {
+  commit(message: NewItem): void {
     const queued = this.#queue;
     this.#queue = [];
     let added: StoredMessage[];
     try {
-      added = this.#store.insertBatch([...queued, message]);
+      added = this.#store.insertBatch([...queued, message], this.#receiptsFor);
     } catch (error) {
       this.#queue = queued.concat(this.#queue);
       throw error;
@@ -78,7 +82,7 @@ export class WriteBatcher {
     this.#queue = [];
     let added: StoredMessage[];
     try {
-      added = this.#store.insertBatch(batch);
+      added = this.#store.insertBatch(batch, this.#receiptsFor);
     } catch (error) {
       this.#onQueuedWriteFailed(error, batch.length);
       return;
