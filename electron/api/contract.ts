@@ -22,6 +22,8 @@ export const messageSchema = z.object({
   retained: z.boolean(),
   receivedAtMs: z.number(),
   readAtMs: z.number().nullable(),
+  requiresAck: z.boolean(),
+  acknowledgedAtMs: z.number().nullable(),
 });
 export type UiMessage = z.infer<typeof messageSchema>;
 
@@ -66,9 +68,62 @@ export const methods = {
       receipt: z.enum(['sent', 'pending', 'not-configured', 'already-read']),
     }),
   },
+  searchMessages: {
+    args: z
+      .object({
+        text: z.string().max(500).optional(),
+        channel: z.string().min(1).max(100).optional(),
+        minPriority: z.number().int().min(1).max(5).optional(),
+        sinceMs: z.number().int().nonnegative().optional(),
+        untilMs: z.number().int().nonnegative().optional(),
+        unreadOnly: z.boolean().optional(),
+        beforeSeq: z.number().int().positive().optional(),
+        limit: z.number().int().min(1).max(500),
+      })
+      .strict(),
+    result: z.object({
+      messages: z.array(messageSchema),
+      /** The words to highlight in the results. */
+      terms: z.array(z.string()),
+      nextBeforeSeq: z.number().int().nullable(),
+    }),
+  },
+  channelCounts: {
+    args: z.object({}).strict(),
+    result: z.object({
+      channels: z.array(z.object({ channel: z.string(), unread: z.number().int(), total: z.number().int() })),
+    }),
+  },
+  markChannelRead: {
+    args: z.object({ channel: z.string().min(1).max(100) }).strict(),
+    result: z.object({ marked: z.number().int(), receipts: z.number().int() }),
+  },
+  acknowledge: {
+    args: z.object({ seq: z.number().int().positive() }).strict(),
+    result: z.object({
+      message: messageSchema,
+      receipt: z.enum(['sent', 'pending', 'not-configured', 'already-read']),
+    }),
+  },
+  exportMessages: {
+    args: z
+      .object({
+        format: z.enum(['jsonl', 'csv']),
+        channel: z.string().min(1).max(100).optional(),
+        sinceMs: z.number().int().nonnegative().optional(),
+      })
+      .strict(),
+    /** Headless: a download address on the bridge. Desktop: the file the person chose and the count. */
+    result: z.object({ href: z.string().nullable(), path: z.string().nullable(), count: z.number().int().nullable() }),
+  },
   getStatus: {
     args: z.object({}).strict(),
-    result: z.object({ deviceId: z.string(), connections: z.array(connectionStatusSchema) }),
+    result: z.object({
+      deviceId: z.string(),
+      connections: z.array(connectionStatusSchema),
+      /** Set when the message store was found damaged at start and replaced: what happened, in words. */
+      storeNotice: z.string().nullable(),
+    }),
   },
 } as const;
 

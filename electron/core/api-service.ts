@@ -12,7 +12,7 @@ import {
 } from '../api/contract.ts';
 import { describeIssues } from './config/load-config.ts';
 import type { Hub } from './hub.ts';
-import type { StoredMessage } from './message/message.ts';
+import type { Priority, StoredMessage } from './message/message.ts';
 import type { ConnectionStatus } from './sources/connection-status.ts';
 
 /** Converts a stored message to the contract's shape. */
@@ -31,8 +31,16 @@ export function toUiMessage(m: StoredMessage): UiMessage {
     retained: m.retained,
     receivedAtMs: m.receivedAtMs,
     readAtMs: m.readAtMs ?? null,
+    requiresAck: m.requiresAck === true,
+    acknowledgedAtMs: m.acknowledgedAtMs ?? null,
   };
 }
+
+/** Arguments of an export, as the contract gives them. */
+export type ExportRequest = z.output<(typeof methods)['exportMessages']['args']>;
+
+/** How a shell exports history: a download address (headless) or a file the person chose (desktop). */
+export type Exporter = (request: ExportRequest) => Promise<MethodResult<'exportMessages'>>;
 
 /** Converts a connection status to the contract's shape. */
 export function toUiStatus(s: ConnectionStatus): UiConnectionStatus {
@@ -59,7 +67,7 @@ type Implementations = { [M in MethodName]: (args: z.output<(typeof methods)[M][
 export class ApiService {
   readonly #impl: Implementations;
 
-  constructor(hub: Hub) {
+  constructor(hub: Hub, options: { exporter?: Exporter } = {}) {
     this.#impl = {
       listMessages: (args) => ({
         messages: hub.listMessages({ beforeSeq: args.beforeSeq, limit: args.limit }).map(toUiMessage),
@@ -68,7 +76,27 @@ export class ApiService {
         const { message, receipt } = await hub.markRead(args.seq);
         return { message: toUiMessage(message), receipt };
       },
-      getStatus: () => ({ deviceId: hub.deviceId, connections: hub.connectionStatuses().map(toUiStatus) }),
+      searchMessages: (args) => {
+        const result = hub.search({ ...args, minPriority: args.minPriority as Priority | undefined });
+        return { messages: result.messages.map(toUiMessage), terms: [...result.terms], nextBeforeSeq: result.nextBeforeSeq ?? null };
+      },
+      channelCounts: () => ({ channels: hub.channelCounts() }),
+      markChannelRead: (args) => hub.markChannelRead(args.channel),
+      acknowledge: async (args) => {
+        const { message, receipt } = await hub.acknowledge(args.seq);
+        return { message: toUiMessage(message), receipt };
+      },
+      exportMessages: (args) => {
+        if (!options.exporter) throw new Error('this shell offers no export');
+        return options.exporter(args);
+      },
+      getStatus: () => ({
+        deviceId: hub.deviceId,
+        connections: hub.connectionStatuses().map(toUiStatus),
+        storeNotice: hub.storeRecovered
+          ? `The message history was damaged and a new one was started; the damaged file was kept as ${hub.storeRecovered.movedTo}.`
+          : null,
+      }),
     };
   }
 

@@ -7,7 +7,20 @@ import { clientFrameSchema, type ServerFrame } from '../api/contract.ts';
 import { forwardHubEvents, type ApiService } from '../core/api-service.ts';
 import type { Hub } from '../core/hub.ts';
 import type { Logger } from '../core/logger.ts';
+import { EXPORT_FORMATS, writeExport, type ExportFormat } from '../core/store/export.ts';
+import type { ExportRequest } from '../core/api-service.ts';
 import { loadStaticFiles } from './static-files.ts';
+
+/** The bridge address that streams an export (see exportHref). */
+export const EXPORT_PATH = '/export';
+
+/** The download address of an export on the bridge, relative to the page. */
+export function exportHref(request: ExportRequest): string {
+  const query = new URLSearchParams({ format: request.format });
+  if (request.channel !== undefined) query.set('channel', request.channel);
+  if (request.sinceMs !== undefined) query.set('since', String(request.sinceMs));
+  return `${EXPORT_PATH}?${query.toString()}`;
+}
 
 /** Largest WebSocket frame the bridge accepts from a browser, in bytes. */
 export const MAX_CLIENT_FRAME_BYTES = 64 * 1024;
@@ -114,6 +127,10 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       res.writeHead(405, { ...common, Allow: 'GET, HEAD', 'Content-Length': '0' }).end();
       return;
     }
+    if (auth.path === EXPORT_PATH) {
+      serveExport(req, res, common, options);
+      return;
+    }
     const file = files.get(auth.path === '/' ? '/index.html' : auth.path);
     if (!file) {
       res.writeHead(404, { ...common, 'Content-Length': '0' }).end();
@@ -149,6 +166,40 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Streams history as a file download: JSONL or CSV, optionally one channel and since a time. */
+function serveExport(req: IncomingMessage, res: ServerResponse, common: Record<string, string>, options: BridgeOptions): void {
+  const query = new URL(req.url ?? '/', 'http://bridge').searchParams;
+  const format = (query.get('format') ?? 'jsonl') as ExportFormat;
+  const since = query.get('since');
+  const sinceMs = since === null ? undefined : Number(since);
+  if (!EXPORT_FORMATS.includes(format) || (sinceMs !== undefined && !Number.isSafeInteger(sinceMs))) {
+    res.writeHead(400, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('format must be jsonl or csv; since must be epoch milliseconds');
+    return;
+  }
+  const stamp = new Date().toISOString().slice(0, 10);
+  res.writeHead(200, {
+    ...common,
+    'Content-Type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
+    'Content-Disposition': `attachment; filename="pushdesk-${stamp}.${format}"`,
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
+  const channel = query.get('channel') ?? undefined;
+  void writeExport(options.hub.exportMessages({ channel, sinceMs }), format, (chunk) =>
+    res.write(chunk) ? undefined : new Promise<void>((done) => res.once('drain', () => done())),
+  )
+    .then((count) => {
+      res.end();
+      options.logger.info('bridge: exported history', { count, format });
+    })
+    .catch((error: unknown) => {
+      options.logger.error('bridge: export failed', { error: (error as Error).message });
+      res.destroy();
+    });
 }
 
 function serveSocket(ws: WebSocket, options: BridgeOptions): void {

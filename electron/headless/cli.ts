@@ -2,19 +2,83 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfigFile } from '../core/config/load-config.ts';
 import { createJsonLogger } from '../core/logger.ts';
+import { EXPORT_FORMATS, parseSince, writeExport, type ExportFormat } from '../core/store/export.ts';
+import { MessageStore } from '../core/store/message-store.ts';
 import { createNodeNotifier } from './node-notifier-adapter.ts';
 import { startHeadless } from './headless-app.ts';
 
 const USAGE = `usage: npm run hub -- --config <file.json> --data-dir <dir> [--port <n>]
+       npm run hub -- export --data-dir <dir> [--format jsonl|csv] [--channel <name>] [--since <time>]
 
   --config    the configuration file (see docs/configuration.md)
   --data-dir  where the message store lives (created if missing)
-  --port      port for the browser UI on 127.0.0.1 (default: a free one)`;
+  --port      port for the browser UI on 127.0.0.1 (default: a free one)
+
+export prints the stored history, oldest first: JSONL (one message per line, the default) or CSV.
+  --channel   only this channel
+  --since     a date or date-time (2026-11-01, 2026-11-01T08:00:00Z) or an age (90m, 24h, 7d)
+  It reads the store without locking it, so it works while the hub runs.`;
+
+/** Where relative paths given on the command line start: the folder the user typed them in. */
+const BASE = process.env.INIT_CWD ?? process.cwd();
+
+/** `npm run hub -- export ...`: history to standard output. */
+async function exportCommand(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        'data-dir': { type: 'string' },
+        format: { type: 'string', default: 'jsonl' },
+        channel: { type: 'string' },
+        since: { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!values['data-dir']) {
+    process.stderr.write(`--data-dir is required\n${USAGE}\n`);
+    return 2;
+  }
+  const format = values.format as ExportFormat;
+  if (!EXPORT_FORMATS.includes(format)) {
+    process.stderr.write(`--format: "${values.format}" is not one of ${EXPORT_FORMATS.join(', ')}\n`);
+    return 2;
+  }
+  let sinceMs: number | undefined;
+  try {
+    sinceMs = values.since === undefined ? undefined : parseSince(values.since, Date.now());
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return 2;
+  }
+  let store: MessageStore;
+  try {
+    store = MessageStore.open(resolve(BASE, values['data-dir']), { readOnly: true });
+  } catch (error) {
+    process.stderr.write(`pushdesk export: ${(error as Error).message}\n`);
+    return 2;
+  }
+  try {
+    const count = await writeExport(store.iterate({ channel: values.channel, sinceMs }), format, (chunk) =>
+      process.stdout.write(chunk) ? undefined : new Promise<void>((done) => process.stdout.once('drain', () => done())),
+    );
+    process.stderr.write(`pushdesk export: ${count} messages\n`);
+    return 0;
+  } finally {
+    store.close();
+  }
+}
 
 /**
  * `npm run hub`: the core under plain Node with the browser bridge. Prints the UI address on one line.
  */
 async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'export') return exportCommand(argv.slice(1));
   let values;
   try {
     ({ values } = parseArgs({
@@ -45,9 +109,8 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // npm runs scripts in the project folder; relative paths mean the folder the user typed them in.
-  const base = process.env.INIT_CWD ?? process.cwd();
-  const configPath = resolve(base, values.config);
-  const dataDir = resolve(base, values['data-dir']);
+  const configPath = resolve(BASE, values.config);
+  const dataDir = resolve(BASE, values['data-dir']);
   const logger = createJsonLogger();
   let app;
   try {

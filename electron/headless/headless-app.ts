@@ -5,7 +5,7 @@ import { Hub } from '../core/hub.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Notifier } from '../core/notify/notifier.ts';
 import type { SystemSignals } from '../core/heartbeat/system-signals.ts';
-import { startBridge, type Bridge } from './bridge-server.ts';
+import { exportHref, startBridge, type Bridge } from './bridge-server.ts';
 import { LinuxSignals } from './linux-signals.ts';
 
 /** Where `npm run build` puts the UI. */
@@ -43,7 +43,7 @@ export async function startHeadless(options: {
   try {
     bridge = await startBridge({
       hub,
-      service: new ApiService(hub),
+      service: new ApiService(hub, { exporter: (request) => Promise.resolve({ href: exportHref(request), path: null, count: null }) }),
       uiDir: options.uiDir ?? DEFAULT_UI_DIR,
       logger: options.logger,
       port: options.port ?? 0,

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
 import { isOpenableLink } from '../api/links.ts';
-import { ApiService } from '../core/api-service.ts';
+import { ApiService, type ExportRequest } from '../core/api-service.ts';
 import { loadConfigFile } from '../core/config/load-config.ts';
 import { Hub } from '../core/hub.ts';
 import { proxyFromPac } from '../core/sources/proxy.ts';
@@ -10,6 +10,7 @@ import { createJsonLogger } from '../core/logger.ts';
 import { createElectronNotifier } from './electron-notifier.ts';
 import { ElectronSignals } from './electron-signals.ts';
 import { bindIpc } from './ipc-binding.ts';
+import { exportToChosenFile } from './export-file.ts';
 
 /**
  * The desktop shell: tray, window and IPC around the core. Behaviour lives in electron/core.
@@ -125,7 +126,7 @@ void app.whenReady().then(async () => {
   bindIpc({
     ipcMain,
     hub,
-    service: new ApiService(hub),
+    service: new ApiService(hub, { exporter: (request) => exportToFile(hub as Hub, request) }),
     window: () => window,
     isTrustedFrame: (frame) => frame !== null && frame.url === rendererUrl,
   });
@@ -142,6 +143,18 @@ void app.whenReady().then(async () => {
   hub.start();
   showWindow();
 });
+
+/** The desktop export: the person picks the file in a save dialog, then history streams into it. */
+function exportToFile(running: Hub, request: ExportRequest): ReturnType<typeof exportToChosenFile> {
+  return exportToChosenFile(request, {
+    choose: async (defaultName) => {
+      const options = { defaultPath: join(app.getPath('documents'), defaultName), filters: [{ name: request.format.toUpperCase(), extensions: [request.format] }] };
+      const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
+      return result.canceled ? undefined : result.filePath;
+    },
+    messages: (filter) => running.exportMessages(filter),
+  });
+}
 
 app.on('will-quit', (event) => {
   if (!hub) return;

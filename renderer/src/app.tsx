@@ -1,6 +1,7 @@
 import type { UiConnectionStatus, UiMessage } from '../../electron/api/contract.ts';
 import { isOpenableLink } from '../../electron/api/links.ts';
 import type { ApiClient } from './api-client.ts';
+import { ExportPanel } from './export-panel.tsx';
 import { useHubState } from './use-hub-state.ts';
 
 const PRIORITY_NAMES = ['', 'min', 'low', 'default', 'high', 'urgent'];
@@ -77,6 +78,11 @@ export function App({ api }: { api: ApiClient }) {
           ))}
         </ul>
       </header>
+      {state.storeNotice && (
+        <p role="alert" className="error">
+          {state.storeNotice}
+        </p>
+      )}
       {state.error && (
         <p role="alert" className="error">
           {state.error}
@@ -100,6 +106,7 @@ export function App({ api }: { api: ApiClient }) {
             Load older messages
           </button>
         )}
+        <ExportPanel api={api} channels={[...new Set(state.messages.map((m) => m.channel))].sort()} />
       </main>
     </div>
   );

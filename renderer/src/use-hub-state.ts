@@ -11,10 +11,12 @@ export interface HubState {
   readonly connections: readonly UiConnectionStatus[];
   readonly hasOlder: boolean;
   readonly error: string | undefined;
+  /** The core's word that the message store was replaced at start, if it was. */
+  readonly storeNotice?: string | undefined;
 }
 
 type Action =
-  | { type: 'reset'; messages: UiMessage[]; connections: UiConnectionStatus[] }
+  | { type: 'reset'; messages: UiMessage[]; connections: UiConnectionStatus[]; storeNotice: string | null }
   | { type: 'older'; messages: UiMessage[] }
   | { type: 'events'; added: UiMessage[]; updated: UiMessage[]; removed: number[]; connections: UiConnectionStatus[] }
   | { type: 'error'; message: string };
@@ -29,7 +31,13 @@ function mergeNewestFirst(current: readonly UiMessage[], incoming: readonly UiMe
 function reducer(state: HubState, action: Action): HubState {
   switch (action.type) {
     case 'reset':
-      return { messages: action.messages, connections: action.connections, hasOlder: action.messages.length === PAGE_SIZE, error: undefined };
+      return {
+        messages: action.messages,
+        connections: action.connections,
+        hasOlder: action.messages.length === PAGE_SIZE,
+        error: undefined,
+        storeNotice: action.storeNotice ?? undefined,
+      };
     case 'older':
       return { ...state, messages: mergeNewestFirst(state.messages, action.messages), hasOlder: action.messages.length === PAGE_SIZE };
     case 'events': {
@@ -81,7 +89,7 @@ export function useHubState(api: ApiClient): [HubState, { loadOlder(): void; mar
     };
     const reload = (): void => {
       Promise.all([api.call('listMessages', { limit: PAGE_SIZE }), api.call('getStatus', {})]).then(
-        ([page, status]) => dispatch({ type: 'reset', messages: page.messages, connections: status.connections }),
+        ([page, status]) => dispatch({ type: 'reset', messages: page.messages, connections: status.connections, storeNotice: status.storeNotice }),
         (error: Error) => dispatch({ type: 'error', message: error.message }),
       );
     };

@@ -307,12 +307,14 @@ export class MessageStore {
    * a new store is created; `recovered` then says where the old one went and why.
    */
   static open(dataDir: string, options: { now?: () => number; readOnly?: boolean } = {}): MessageStore {
-    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     const path = join(dataDir, DATABASE_FILE);
     if (options.readOnly) {
+      // For export and diagnostics beside a running hub: no lock, no migration, no writes.
+      if (!existsSync(path)) throw new Error(`no message store in ${dataDir}`);
       const db = new DatabaseSync(path, { readOnly: true });
       return new MessageStore(path, db, undefined);
     }
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     let recovered: RecoveredStore | undefined;
     try {
       return MessageStore.#openChecked(path, undefined);
