@@ -485,7 +485,7 @@ export class Hub extends TypedEmitter<HubEvents> {
     if (!this.#fullTextSearch || this.#stopped || this.#indexTimer !== undefined) return;
     this.#indexTimer = setTimeout(() => {
       this.#indexTimer = undefined;
-      let indexed = 0;
+      let indexed: number;
       try {
         indexed = this.#store.indexPending();
       } catch (error) {
