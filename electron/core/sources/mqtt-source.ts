@@ -110,6 +110,7 @@ export function describeMqttError(error: Error & { code?: string | number }): st
  */
 export class MqttSource extends SourceBase {
   readonly #config: MqttConnectionConfig;
+  readonly #matchCache = new Map<string, number>();
   readonly #clientId: string;
   readonly #password: string | undefined;
   readonly #sink: MessageSink;
@@ -561,7 +562,7 @@ export class MqttSource extends SourceBase {
    * (home/# and home/+/alarm) do not show a message twice. Returns undefined for a copy to skip.
    */
   #subscriptionFor(packet: IPublishPacket): SubscriptionConfig | undefined {
-    const index = this.#config.subscriptions.findIndex((sub) => topicMatches(sub.topic, packet.topic));
+    const index = this.#firstMatch(packet.topic);
     if (index === -1) {
       this.#logger.warn('message on a topic no subscription matches', { connection: this.#config.id, topic: packet.topic });
       return undefined;
@@ -578,6 +579,20 @@ export class MqttSource extends SourceBase {
       if (current.length > 0 && !current.includes(index + 1)) return undefined;
     }
     return this.#config.subscriptions[index];
+  }
+
+  /**
+   * Index of the first configured filter matching `topic`, or -1. Remembered per topic (feeds repeat
+   * the same topics thousands of times a second); the memory is bounded and starts over when full.
+   */
+  #firstMatch(topic: string): number {
+    let index = this.#matchCache.get(topic);
+    if (index === undefined) {
+      index = this.#config.subscriptions.findIndex((sub) => topicMatches(sub.topic, topic));
+      if (this.#matchCache.size >= 10_000) this.#matchCache.clear();
+      this.#matchCache.set(topic, index);
+    }
+    return index;
   }
 
   /**
