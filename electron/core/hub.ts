@@ -427,8 +427,9 @@ export class Hub extends TypedEmitter<HubEvents> {
   #receiptFor(message: StoredMessage, status: ReceiptStatus): NewReceipt | undefined {
     const connection = this.#connections.get(message.connectionId);
     if (!connection) return undefined;
-    // Cheapest test first: most messages ask for no delivered receipt, and this runs on every insert.
-    if (status === 'delivered' && !message.receipts?.includes('delivered')) return undefined;
+    // Cheapest test first: most messages ask for no delivered or displayed receipt, and this runs on
+    // every insert and every notification.
+    if ((status === 'delivered' || status === 'displayed') && !message.receipts?.includes(status)) return undefined;
     const target = connection.receipts;
     if (!target && !(connection.kind === 'mqtt' && message.responseTopic)) return undefined;
     const subscription = (connection.subscriptions as readonly { channel: string; receipts?: readonly string[] | undefined }[]).find(
@@ -654,13 +655,15 @@ export class Hub extends TypedEmitter<HubEvents> {
     if (added.length === 0) return;
     this.#scheduleIndex(100);
     for (const message of added) {
+      const displayed = this.#receiptFor(message, 'displayed') !== undefined;
+      const reports = this.#notifier.reportsShown === true;
       try {
-        this.#notifier.show(notificationFor(message));
+        this.#notifier.show(notificationFor(message), displayed && reports ? () => this.#recordDisplayed(message.seq) : undefined);
       } catch (error) {
         this.#logger.error('notifier failed', { seq: message.seq, error: (error as Error).message });
         continue;
       }
-      if (this.#receiptFor(message, 'displayed')) this.#recordDisplayed(message.seq);
+      if (displayed && !reports) this.#recordDisplayed(message.seq);
     }
     for (const message of added) this.#uiPending.push(message);
     const replaced = added.flatMap((m) => m.replacesSeqs ?? []);
@@ -674,6 +677,7 @@ export class Hub extends TypedEmitter<HubEvents> {
 
   /** Records that a message's notification was shown, with its displayed receipt in the same transaction. */
   #recordDisplayed(seq: number): void {
+    if (this.#stopped) return;
     try {
       const result = this.#store.markDisplayedWithReceipt(seq, this.#now(), (m) => this.#receiptFor(m, 'displayed'));
       if (result?.receipt) this.#senders.get(result.message.connectionId)?.kick();

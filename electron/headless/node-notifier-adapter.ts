@@ -32,12 +32,12 @@ export function createNodeNotifier(options: { appName: string; logger: Logger; p
   readonly dropped: () => number;
 } {
   const linux = (options.platform ?? process.platform) === 'linux';
-  const waiting: NotificationRequest[] = [];
+  const waiting: { request: NotificationRequest; shown: (() => void) | undefined }[] = [];
   let inFlight = 0;
   let dropped = 0;
   let failuresLogged = 0;
 
-  const run = (request: NotificationRequest): void => {
+  const run = (request: NotificationRequest, shown: (() => void) | undefined): void => {
     inFlight++;
     notifier.notify(
       {
@@ -54,19 +54,21 @@ export function createNodeNotifier(options: { appName: string; logger: Logger; p
         if (error && failuresLogged++ < 20) {
           options.logger.warn('notification not shown', { seq: request.seq, error: String(error).slice(0, 300) });
         }
+        if (!error) shown?.();
         const next = waiting.shift();
-        if (next) run(next);
+        if (next) run(next.request, next.shown);
       },
     );
   };
 
   return {
-    show(request: NotificationRequest): void {
+    reportsShown: true,
+    show(request: NotificationRequest, shown?: () => void): void {
       if (inFlight < MAX_IN_FLIGHT) {
-        run(request);
+        run(request, shown);
         return;
       }
-      waiting.push(request);
+      waiting.push({ request, shown });
       if (waiting.length > MAX_WAITING) {
         waiting.shift();
         if (dropped++ % 100 === 0) options.logger.warn('notification burst: pop-ups dropped, messages kept in history', { dropped });

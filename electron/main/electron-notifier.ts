@@ -12,7 +12,8 @@ export function createElectronNotifier(options: { logger: Logger; onClick: (seq:
   // until it is clicked or closed.
   const shown = new Set<Notification>();
   return {
-    show(request: NotificationRequest): void {
+    reportsShown: true,
+    show(request: NotificationRequest, onShown?: () => void): void {
       if (!Notification.isSupported()) return;
       const notification = new Notification({
         title: request.title,
@@ -27,6 +28,7 @@ export function createElectronNotifier(options: { logger: Logger; onClick: (seq:
         options.onClick(request.seq);
       });
       notification.on('close', () => shown.delete(notification));
+      notification.on('show', () => onShown?.());
       notification.on('failed', (_event, error) => options.logger.warn('notification failed', { seq: request.seq, error }));
       notification.show();
     },

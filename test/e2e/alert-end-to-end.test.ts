@@ -1,3 +1,4 @@
+import mqtt from 'mqtt';
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -125,6 +126,33 @@ describe('one alert, end to end: mosquitto_pub -> SQLite -> D-Bus notification -
     expect(readRow.read_at_ms).not.toBeNull();
     db.close();
     expect(receiptsOut).toHaveLength(1);
+  });
+
+  it('sends delivered, displayed (after the real D-Bus Notify) and read receipts when the sender asks for them', async () => {
+    const mosquittoPub = requireProgram('mosquitto_pub', 'mosquitto-clients');
+    const subscriber = await mqtt.connectAsync(`mqtt://127.0.0.1:${broker.port}`);
+    const receipts: { status: string; messageId: string; receiptId: string; at: number }[] = [];
+    subscriber.on('message', (_topic, payload) => {
+      const receipt = JSON.parse(payload.toString()) as { status: string; messageId: string; receiptId: string };
+      if (receipt.messageId === 'ask-receipts-1') receipts.push({ ...receipt, at: Date.now() });
+    });
+    await subscriber.subscribeAsync('receipts/#', { qos: 1 });
+    const message = { id: 'ask-receipts-1', title: 'Shift handover at 14:00', message: 'Please confirm', receipts: ['delivered', 'displayed', 'read'] };
+    execFileSync(mosquittoPub, ['-p', String(broker.port), '-h', '127.0.0.1', '-q', '1', '-t', 'alerts/shift', '-m', JSON.stringify(message)]);
+    const notify = await desktop.waitForNotify(message.title);
+    const notifiedAt = Date.now();
+    await waitFor('delivered and displayed receipts', () => (receipts.length >= 2 ? true : undefined), 10_000);
+    expect(receipts.map((r) => r.status)).toEqual(['delivered', 'displayed']);
+    expect(notify.body).toBe(message.message);
+    // displayed is sent only once notify-send returned, that is after the Notify call went over D-Bus.
+    expect((receipts[1] as { at: number }).at).toBeGreaterThanOrEqual(notifiedAt - 1000);
+    const row = page.getByTestId('message').filter({ hasText: message.title });
+    await row.getByRole('button', { name: 'Mark read' }).click();
+    await waitFor('the read receipt', () => (receipts.length >= 3 ? true : undefined), 10_000);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // time for a duplicate to show up
+    expect(receipts.map((r) => r.status)).toEqual(['delivered', 'displayed', 'read']);
+    expect(new Set(receipts.map((r) => r.receiptId)).size).toBe(3);
+    await subscriber.endAsync();
   });
 
   it('shows hostile markup as text in the browser and escaped in the notification', async () => {

@@ -21,7 +21,13 @@ export interface NotificationRequest {
  * `show` must not throw: an adapter logs its own failures.
  */
 export interface Notifier {
-  show(request: NotificationRequest): void;
+  /**
+   * Raises a notification. An adapter that `reportsShown` calls `shown` once the OS has shown it (never
+   * when it was dropped or failed); for the others the core takes the return of `show` as shown.
+   */
+  show(request: NotificationRequest, shown?: () => void): void;
+  /** Whether `show` calls its `shown` callback (the displayed receipt then waits for it). */
+  readonly reportsShown?: boolean;
 }
 
 /** Maps ntfy priority to urgency: 1-2 low, 3-4 normal, 5 critical. */
