@@ -654,6 +654,11 @@ export class Hub extends TypedEmitter<HubEvents> {
   #onCommitted(added: StoredMessage[]): void {
     if (added.length === 0) return;
     this.#scheduleIndex(100);
+    // Delivered receipts were queued in the insert's transaction: send them now. Only messages that
+    // asked for one cost anything here.
+    for (const message of added) {
+      if (message.receipts?.includes('delivered')) this.#senders.get(message.connectionId)?.kick();
+    }
     for (const message of added) {
       const displayed = this.#receiptFor(message, 'displayed') !== undefined;
       const reports = this.#notifier.reportsShown === true;

@@ -59,6 +59,13 @@ export interface BridgeOptions {
   readonly token?: string;
 }
 
+/** The address a token-bearing request is sent on to: the same path and query, minus the token. */
+function withoutToken(raw: string | undefined): string {
+  const url = new URL(raw ?? '/', 'http://127.0.0.1');
+  url.searchParams.delete('token');
+  return `${url.pathname}${url.search}`;
+}
+
 function sameSecret(given: string | undefined, expected: Buffer): boolean {
   if (given === undefined) return false;
   const a = Buffer.from(given);
@@ -116,7 +123,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
       res
         .writeHead(303, {
           ...common,
-          Location: auth.path,
+          Location: withoutToken(req.url),
           'Set-Cookie': `${cookieName()}=${token}; HttpOnly; SameSite=Strict; Path=/`,
           'Content-Length': '0',
         })
