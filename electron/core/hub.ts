@@ -313,7 +313,12 @@ export class Hub extends TypedEmitter<HubEvents> {
 
   /** History filtered by words, channel, priority, time and unread state (see MessageStore.search). */
   search(query: SearchQuery): SearchResult {
-    return this.#store.search(this.#fullTextSearch ? query : { ...query, text: undefined });
+    // Without the index (turned off in the configuration) words are found by scanning: slower, same results.
+    if (!this.#fullTextSearch) return this.#store.search(query);
+    // A small backlog is indexed first, so words match the same way in new and older messages; only
+    // a large one (a burst, an upgrade) leaves its newest part to the scan.
+    if (query.text !== undefined) this.#store.indexPending();
+    return this.#store.search(query);
   }
 
   /** Unread and total messages per channel. */
@@ -356,7 +361,12 @@ export class Hub extends TypedEmitter<HubEvents> {
    * @throws Error when no message has this seq.
    */
   async acknowledge(seq: number): Promise<{ message: StoredMessage; receipt: ReceiptOutcome }> {
-    const result = this.#store.markAcknowledgedWithReceipt(seq, this.#now(), (m) => this.#receiptFor(m, 'acknowledged'));
+    const result = this.#store.markAcknowledgedWithReceipt(
+      seq,
+      this.#now(),
+      (m) => this.#receiptFor(m, 'acknowledged'),
+      (m) => this.#receiptFor(m, 'read'),
+    );
     if (!result) throw new Error(`no message with seq ${seq}`);
     const { message, changed, receipt } = result;
     if (!changed) return { message, receipt: 'already-read' };

@@ -162,6 +162,8 @@ describe('ApiService on a hub that is not started', () => {
       retained: false,
       receivedAtMs: 1_000,
       readAtMs: null,
+      requiresAck: false,
+      acknowledgedAtMs: null,
     });
     expect(first.messages[0]?.click).toBeNull();
     const next = methods.listMessages.result.parse(
@@ -191,8 +193,49 @@ describe('ApiService on a hub that is not started', () => {
           rejected: 0,
         },
       ],
+      storeNotice: null,
     });
     expect(JSON.stringify(status)).not.toContain('secret');
+  });
+
+  it('searches, counts per channel and marks a channel read through the contract', async () => {
+    seed(stored('a'), stored('b', { body: 'pump pressure high' }), stored('c'));
+    const hub = openHub();
+    hub.indexAll();
+    const api = new ApiService(hub);
+    const found = methods.searchMessages.result.parse(valueOf(await api.call('searchMessages', { text: 'Pressure', limit: 10 })));
+    expect(found.messages.map((m) => m.id)).toEqual(['b']);
+    expect(found.terms).toEqual(['Pressure']);
+    expect(found.nextBeforeSeq).toBeNull();
+    const counts = methods.channelCounts.result.parse(valueOf(await api.call('channelCounts', {})));
+    expect(counts.channels).toEqual([{ channel: 'Plant alarms', unread: 3, total: 3 }]);
+    expect(valueOf(await api.call('markChannelRead', { channel: 'Plant alarms' }))).toEqual({ marked: 3, receipts: 0 });
+    const after = methods.channelCounts.result.parse(valueOf(await api.call('channelCounts', {})));
+    expect(after.channels).toEqual([{ channel: 'Plant alarms', unread: 0, total: 3 }]);
+  });
+
+  it('refuses a search with a priority out of range, naming the field', async () => {
+    const api = new ApiService(openHub());
+    const outcome = await api.call('searchMessages', { minPriority: 7, limit: 10 });
+    expect(expectError(outcome, 'invalid-arguments')).toMatch(/^searchMessages: minPriority/);
+  });
+
+  it('answers an export with failed when the shell offers none, and passes it to the exporter otherwise', async () => {
+    const bare = await new ApiService(openHub()).call('exportMessages', { format: 'csv' });
+    expect(bare).toEqual({ ok: false, error: { code: 'failed', message: 'exportMessages: this shell offers no export' } });
+    const requests: unknown[] = [];
+    const api = new ApiService(openHub(), {
+      exporter: (request) => {
+        requests.push(request);
+        return Promise.resolve({ href: '/export?format=csv', path: null, count: null });
+      },
+    });
+    expect(valueOf(await api.call('exportMessages', { format: 'csv', channel: 'Plant alarms' }))).toEqual({
+      href: '/export?format=csv',
+      path: null,
+      count: null,
+    });
+    expect(requests).toEqual([{ format: 'csv', channel: 'Plant alarms' }]);
   });
 
   it('getStatus accepts missing arguments', async () => {

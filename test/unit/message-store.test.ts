@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DecodedMessage, MessageOrigin } from '../../electron/core/message/message.ts';
+import type { DecodedMessage, MessageOrigin, StoredMessage } from '../../electron/core/message/message.ts';
 import { SCHEMA_VERSION } from '../../electron/core/store/migrations.ts';
-import { DATABASE_FILE, MessageStore, type NewMessage } from '../../electron/core/store/message-store.ts';
+import { DATABASE_FILE, MessageStore, type NewMessage, type NewReceipt } from '../../electron/core/store/message-store.ts';
 
 function newMessage(
   message: Partial<DecodedMessage> = {},
@@ -246,6 +246,120 @@ describe('MessageStore', () => {
     } finally {
       db.close();
     }
+  });
+
+  describe('insertBatch with receipts', () => {
+    const delivered = (m: StoredMessage): NewReceipt => ({
+      receiptId: `${m.connectionId}/${m.id}/delivered`,
+      connectionId: m.connectionId,
+      topic: `receipts/${m.connectionId}`,
+      payload: JSON.stringify({ id: m.id, seq: m.seq, status: 'delivered' }),
+      qos: 1,
+      correlationData: m.correlationData,
+    });
+
+    it('stores a message sent twice in one batch once, returns it once and queues one receipt', () => {
+      const seen: StoredMessage[] = [];
+      const added = store.insertBatch(
+        [newMessage({ id: 'dup', body: 'first' }), newMessage({ id: 'dup', body: 'second' }), newMessage({ id: 'other' })],
+        (m) => {
+          seen.push(m);
+          return delivered(m);
+        },
+      );
+      expect(added.map((m) => [m.id, m.body])).toEqual([
+        ['dup', 'first'],
+        ['other', 'Body'],
+      ]);
+      expect(seen).toEqual(added);
+      expect(store.count()).toBe(2);
+      expect(store.dueReceipts('home', Number.MAX_SAFE_INTEGER).map((r) => r.receiptId)).toEqual(['home/dup/delivered', 'home/other/delivered']);
+    });
+
+    it('returns nothing and queues nothing for a message already stored by an earlier batch', () => {
+      store.insertBatch([newMessage({ id: 'dup' })], delivered);
+      let calls = 0;
+      const again = store.insertBatch([newMessage({ id: 'dup', body: 'redelivered' })], (m) => {
+        calls++;
+        return delivered(m);
+      });
+      expect(again).toEqual([]);
+      expect(calls).toBe(0);
+      expect(store.count()).toBe(1);
+      expect(store.outboxSize()).toBe(1);
+    });
+
+    it('queues the receipt with the stored message, due from when it was received', () => {
+      const [added] = store.insertBatch(
+        [newMessage({ id: 'r1' }, { receivedAtMs: 5_000, responseTopic: 'replies', correlationData: new Uint8Array([9, 8]) })],
+        delivered,
+      );
+      expect(store.dueReceipts('home', 4_999)).toEqual([]);
+      expect(store.dueReceipts('home', 5_000)).toEqual([{ ...delivered(added as StoredMessage), attempts: 0 }]);
+      expect(JSON.parse(store.dueReceipts('home', 5_000)[0]?.payload ?? '{}')).toEqual({ id: 'r1', seq: added?.seq, status: 'delivered' });
+      expect(store.dueReceipts('home', 5_000)[0]?.correlationData).toEqual(new Uint8Array([9, 8]));
+    });
+
+    it('queues nothing for a message the callback returns no receipt for', () => {
+      const added = store.insertBatch([newMessage({ id: 'a' }), newMessage({ id: 'b' })], (m) => (m.id === 'b' ? delivered(m) : undefined));
+      expect(added).toHaveLength(2);
+      expect(store.dueReceipts('home', Number.MAX_SAFE_INTEGER).map((r) => r.receiptId)).toEqual(['home/b/delivered']);
+    });
+
+    it('writes neither messages nor receipts of a batch whose receipt could not be built', () => {
+      expect(() =>
+        store.insertBatch([newMessage({ id: 'a' }), newMessage({ id: 'b' })], (m) => {
+          if (m.id === 'b') throw new Error('no receipt topic');
+          return delivered(m);
+        }),
+      ).toThrow('no receipt topic');
+      expect(store.count()).toBe(0);
+      expect(store.outboxSize()).toBe(0);
+      expect(store.channelCounts()).toEqual([]);
+    });
+  });
+
+  it('keeps the receipt statuses asked for, ack requests and source extras', () => {
+    const [added] = store.insertBatch([
+      newMessage({ id: 'x', receipts: ['delivered', 'read'], requiresAck: true, extra: { actions: [{ id: 'open' }] }, sequenceId: 'seq-1' }),
+    ]);
+    expect(store.get(added?.seq ?? -1)).toMatchObject({
+      receipts: ['delivered', 'read'],
+      requiresAck: true,
+      extra: { actions: [{ id: 'open' }] },
+      sequenceId: 'seq-1',
+    });
+  });
+
+  it('returns each new message as it reads back, whatever optional fields the source set', () => {
+    const added = store.insertBatch([
+      newMessage({ id: 'plain', requiresAck: false }),
+      newMessage({ id: 'full', receipts: ['read'], requiresAck: true, extra: { icon: 'x' }, sequenceId: 's' }, { responseTopic: 'r', correlationData: new Uint8Array([1]) }),
+    ]);
+    for (const m of added) expect(m).toEqual(store.get(m.seq));
+  });
+
+  it('visits messages oldest first for export, by channel and since a time, leaving deleted ones out', () => {
+    store.insertBatch([
+      newMessage({ id: 'a' }, { channel: 'One', receivedAtMs: 1_000 }),
+      newMessage({ id: 'b' }, { channel: 'Two', receivedAtMs: 2_000 }),
+      newMessage({ id: 'c' }, { channel: 'One', receivedAtMs: 3_000 }),
+      newMessage({ id: 'd' }, { channel: 'One', receivedAtMs: 4_000 }),
+    ]);
+    store.deleteVersions('home', 'c', 5_000);
+    expect([...store.iterate()].map((m) => m.id)).toEqual(['a', 'b', 'd']);
+    expect([...store.iterate({ channel: 'One' })].map((m) => m.id)).toEqual(['a', 'd']);
+    expect([...store.iterate({ sinceMs: 2_000 })].map((m) => m.id)).toEqual(['b', 'd']);
+    expect([...store.iterate({ channel: 'Two', sinceMs: 2_001 })].map((m) => m.id)).toEqual([]);
+    expect([...store.iterate({ sinceMs: 9_000 })]).toEqual([]);
+  });
+
+  it('passes a full integrity check after a mix of writes', () => {
+    const added = store.insertBatch(Array.from({ length: 50 }, (_, i) => newMessage({ id: `i${i}`, body: `body ${i}` })));
+    store.indexPending();
+    store.markRead(added[3]?.seq ?? -1, 1);
+    store.deleteVersions('home', 'i4', 2);
+    expect(store.integrityCheck()).toEqual(['ok']);
   });
 
   it('can be closed twice', () => {

@@ -40,7 +40,19 @@ describe('migrate', () => {
     expect(tableNames(db)).toEqual([]);
     migrate(db);
     expect(userVersion(db)).toBe(SCHEMA_VERSION);
-    expect(tableNames(db)).toEqual(['messages', 'meta', 'receipt_outbox']);
+    expect(tableNames(db)).toEqual([
+      'channel_counts',
+      'data_latest',
+      'data_samples',
+      'messages',
+      'messages_fts',
+      'messages_fts_config',
+      'messages_fts_data',
+      'messages_fts_docsize',
+      'messages_fts_idx',
+      'meta',
+      'receipt_outbox',
+    ]);
   });
 
   it('creates a messages table that enforces uniqueness per (connection, id) and the priority range', () => {
@@ -114,4 +126,298 @@ describe('migrate', () => {
     expect(userVersion(db)).toBe(0);
     expect(tableNames(db)).toEqual(['messages']);
   });
+});
+
+/** One message row as a build of an earlier schema version wrote it. */
+interface OldRow {
+  readonly connectionId: string;
+  readonly id: string;
+  readonly channel: string;
+  readonly topic: string;
+  readonly title: string;
+  readonly body: string;
+  readonly priority: number;
+  readonly tags: string;
+  readonly click: string | null;
+  readonly retained: number;
+  readonly sentAtMs: number | null;
+  readonly receivedAtMs: number;
+  readonly readAtMs: number | null;
+  /** Columns from version 2 on. */
+  readonly v2?: {
+    readonly sequenceId: string | null;
+    readonly deletedAtMs: number | null;
+    readonly responseTopic: string | null;
+    readonly correlationData: Uint8Array | null;
+    readonly extra: string | null;
+  };
+}
+
+const V1_ROWS: readonly OldRow[] = [
+  {
+    connectionId: 'home',
+    id: 'oven',
+    channel: 'Kitchen',
+    topic: 'home/kitchen/oven',
+    title: 'Oven',
+    body: 'The oven has preheated',
+    priority: 3,
+    tags: '["food","heat"]',
+    click: 'https://example.com/oven',
+    retained: 0,
+    sentAtMs: 1_000,
+    receivedAtMs: 2_000,
+    readAtMs: null,
+  },
+  {
+    connectionId: 'home',
+    id: 'fridge',
+    channel: 'Kitchen',
+    topic: 'home/kitchen/fridge',
+    title: 'Fridge',
+    body: 'Door open too long',
+    priority: 4,
+    tags: '[]',
+    click: null,
+    retained: 0,
+    sentAtMs: null,
+    receivedAtMs: 3_000,
+    readAtMs: 3_500,
+  },
+  {
+    connectionId: 'home',
+    id: 'gate',
+    channel: 'Garage',
+    topic: 'home/garage/gate',
+    title: 'Gate',
+    body: 'Gate left open',
+    priority: 2,
+    tags: '[]',
+    click: null,
+    retained: 1,
+    sentAtMs: null,
+    receivedAtMs: 4_000,
+    readAtMs: null,
+  },
+];
+
+const V2_ROWS: readonly OldRow[] = [
+  {
+    connectionId: 'ntfy',
+    id: 'door-1',
+    channel: 'Garage',
+    topic: 'door',
+    title: 'Door',
+    body: 'Superseded draft about the door',
+    priority: 3,
+    tags: '[]',
+    click: null,
+    retained: 0,
+    sentAtMs: null,
+    receivedAtMs: 5_000,
+    readAtMs: null,
+    v2: { sequenceId: null, deletedAtMs: 5_100, responseTopic: null, correlationData: null, extra: null },
+  },
+  {
+    connectionId: 'ntfy',
+    id: 'door-2',
+    channel: 'Garage',
+    topic: 'door',
+    title: 'Door',
+    body: 'Door closed again',
+    priority: 3,
+    tags: '[]',
+    click: null,
+    retained: 0,
+    sentAtMs: null,
+    receivedAtMs: 5_100,
+    readAtMs: null,
+    v2: {
+      sequenceId: 'door-1',
+      deletedAtMs: null,
+      responseTopic: 'replies/door',
+      correlationData: new Uint8Array([1, 2, 3]),
+      extra: '{"icon":"https://example.com/door.png"}',
+    },
+  },
+];
+
+/** Builds a database exactly as the build of schema `version` left it, filled with rows of that version. */
+function buildVersion(path: string, version: number): void {
+  const db = new DatabaseSync(path);
+  try {
+    db.exec('PRAGMA journal_mode = WAL');
+    for (const sql of MIGRATIONS.slice(0, version)) db.exec(sql);
+    db.exec(`PRAGMA user_version = ${version}`);
+    const v1 = db.prepare(
+      `INSERT INTO messages (connection_id, id, channel, topic, title, body, priority, tags, click, retained, sent_at_ms,
+                             received_at_ms, read_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const r of V1_ROWS) {
+      v1.run(r.connectionId, r.id, r.channel, r.topic, r.title, r.body, r.priority, r.tags, r.click, r.retained, r.sentAtMs, r.receivedAtMs, r.readAtMs);
+    }
+    if (version >= 2) {
+      const v2 = db.prepare(
+        `INSERT INTO messages (connection_id, id, channel, topic, title, body, priority, tags, click, retained, sent_at_ms,
+                               received_at_ms, read_at_ms, sequence_id, deleted_at_ms, response_topic, correlation_data, extra)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      );
+      for (const r of V2_ROWS) {
+        const x = r.v2 as NonNullable<OldRow['v2']>;
+        v2.run(r.connectionId, r.id, r.channel, r.topic, r.title, r.body, r.priority, r.tags, r.click, r.retained, r.sentAtMs,
+          r.receivedAtMs, r.readAtMs, x.sequenceId, x.deletedAtMs, x.responseTopic, x.correlationData, x.extra);
+      }
+    }
+    if (version >= 4) {
+      db.prepare(
+        `INSERT INTO receipt_outbox (receipt_id, connection_id, topic, payload, qos, correlation_data, created_at_ms, attempts, next_attempt_ms, last_error)
+         VALUES ('r-1', 'home', 'receipts/home', '{"status":"read"}', 1, x'0a0b', 6000, 2, 7000, 'broker away')`,
+      ).run();
+    }
+    db.prepare("INSERT INTO meta (key, value) VALUES ('device_id', 'desk-7')").run();
+  } finally {
+    db.close();
+  }
+}
+
+describe('upgrading a store written by an earlier build', () => {
+  let dir: string;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pushdesk-upgrade-'));
+  });
+
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  for (let version = 1; version < SCHEMA_VERSION; version++) {
+    describe(`from schema version ${version}`, () => {
+      it('brings the schema to the current version and keeps every message with its fields and read state', () => {
+        buildVersion(join(dir, DATABASE_FILE), version);
+        const store = MessageStore.open(dir);
+        try {
+          expect(store.recovered).toBeUndefined();
+          const all = [...store.iterate()];
+          const expected = version >= 2 ? [...V1_ROWS, V2_ROWS[1] as OldRow] : V1_ROWS;
+          expect(all.map((m) => m.id)).toEqual(expected.map((r) => r.id));
+          for (const [i, r] of expected.entries()) {
+            expect(all[i]).toEqual({
+              seq: expect.any(Number),
+              id: r.id,
+              connectionId: r.connectionId,
+              channel: r.channel,
+              topic: r.topic,
+              title: r.title,
+              body: r.body,
+              priority: r.priority,
+              tags: JSON.parse(r.tags),
+              click: r.click ?? undefined,
+              retained: r.retained === 1,
+              sentAtMs: r.sentAtMs ?? undefined,
+              receivedAtMs: r.receivedAtMs,
+              readAtMs: r.readAtMs ?? undefined,
+              sequenceId: r.v2?.sequenceId ?? undefined,
+              responseTopic: r.v2?.responseTopic ?? undefined,
+              correlationData: r.v2?.correlationData ?? undefined,
+              extra: r.v2?.extra ? JSON.parse(r.v2.extra) : undefined,
+              receipts: undefined,
+              requiresAck: undefined,
+              displayedAtMs: undefined,
+              acknowledgedAtMs: undefined,
+            });
+          }
+          // the replaced version is kept as a tombstone, not shown
+          expect(store.count()).toBe(version >= 2 ? 5 : 3);
+        } finally {
+          store.close();
+        }
+        const check = new DatabaseSync(join(dir, DATABASE_FILE), { readOnly: true });
+        try {
+          expect(userVersion(check)).toBe(SCHEMA_VERSION);
+          expect(tableNames(check)).toContain('messages_fts');
+        } finally {
+          check.close();
+        }
+      });
+
+      it('counts unread and total visible messages per channel, leaving deleted ones out', () => {
+        buildVersion(join(dir, DATABASE_FILE), version);
+        const store = MessageStore.open(dir);
+        try {
+          expect(store.channelCounts()).toEqual([
+            { channel: 'Garage', unread: version >= 2 ? 2 : 1, total: version >= 2 ? 2 : 1 },
+            { channel: 'Kitchen', unread: 1, total: 2 },
+          ]);
+          // and the counts keep working on the old rows
+          const oven = [...store.iterate()].find((m) => m.id === 'oven');
+          store.markRead(oven?.seq ?? -1, 9_000);
+          expect(store.channelCounts()).toContainEqual({ channel: 'Kitchen', unread: 0, total: 2 });
+        } finally {
+          store.close();
+        }
+      });
+
+      it('finds old messages by a word once the background indexer has caught up, but not deleted ones', () => {
+        buildVersion(join(dir, DATABASE_FILE), version);
+        const store = MessageStore.open(dir);
+        try {
+          expect(store.indexedUpTo).toBe(0);
+          let indexed = 0;
+          for (let n = store.indexPending(); n > 0; n = store.indexPending()) indexed += n;
+          expect(indexed).toBe(store.count());
+          expect(store.indexPending()).toBe(0);
+          expect(store.search({ text: 'PREHEAT', limit: 10 }).messages.map((m) => m.id)).toEqual(['oven']);
+          expect(store.search({ text: 'food', limit: 10 }).messages.map((m) => m.id)).toEqual(['oven']);
+          expect(store.search({ text: 'open', limit: 10 }).messages.map((m) => m.id)).toEqual(['gate', 'fridge']);
+          expect(store.search({ text: 'door', limit: 10 }).messages.map((m) => m.id)).toEqual(version >= 2 ? ['door-2', 'fridge'] : ['fridge']);
+          expect(store.search({ text: 'superseded', limit: 10 }).messages).toEqual([]);
+        } finally {
+          store.close();
+        }
+      });
+
+      it('keeps meta values and the receipts waiting in the outbox', () => {
+        buildVersion(join(dir, DATABASE_FILE), version);
+        const store = MessageStore.open(dir);
+        try {
+          expect(store.getMeta('device_id')).toBe('desk-7');
+          if (version >= 4) {
+            expect(store.outboxSize()).toBe(1);
+            expect(store.dueReceipts('home', 7_000)).toEqual([
+              {
+                receiptId: 'r-1',
+                connectionId: 'home',
+                topic: 'receipts/home',
+                payload: '{"status":"read"}',
+                qos: 1,
+                correlationData: new Uint8Array([0x0a, 0x0b]),
+                attempts: 2,
+              },
+            ]);
+            expect(store.dueReceipts('home', 6_999)).toEqual([]);
+          } else {
+            expect(store.outboxSize()).toBe(0);
+          }
+        } finally {
+          store.close();
+        }
+      });
+
+      it('goes on storing new messages after the upgrade, unique per (connection, id) as before', () => {
+        buildVersion(join(dir, DATABASE_FILE), version);
+        const store = MessageStore.open(dir);
+        try {
+          const message = { title: 'Oven', body: 'again', priority: 3 as const, tags: [], click: undefined, sentAtMs: undefined };
+          const origin = { connectionId: 'home', channel: 'Kitchen', topic: 'home/kitchen/oven', retained: false, receivedAtMs: 10_000 };
+          expect(store.insertBatch([{ message: { ...message, id: 'oven' }, origin }])).toEqual([]);
+          const [added] = store.insertBatch([{ message: { ...message, id: 'oven-2' }, origin }]);
+          expect(added?.seq).toBeGreaterThan(Math.max(...[...store.iterate()].filter((m) => m.id !== 'oven-2').map((m) => m.seq)));
+          expect(store.channelCounts()).toContainEqual({ channel: 'Kitchen', unread: 2, total: 3 });
+        } finally {
+          store.close();
+        }
+      });
+    });
+  }
 });

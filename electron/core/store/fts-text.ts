@@ -12,9 +12,16 @@
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/gu;
 const HAS_CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
 
-/** Text as the index stores it: CJK characters spaced apart. */
+/** Only ASCII: NFKC leaves it as it is, so the common case skips normalising. */
+const ASCII = /^\p{ASCII}*$/u;
+
+/**
+ * Text as the index stores it: NFKC-normalised like a search (so "ﬁle" or a full-width "ＡＢＣ" is found
+ * by what a keyboard types), with CJK characters spaced apart.
+ */
 export function ftsText(text: string): string {
-  return HAS_CJK.test(text) ? text.replace(CJK, ' $& ') : text;
+  const normal = ASCII.test(text) ? text : text.normalize('NFKC');
+  return HAS_CJK.test(normal) ? normal.replace(CJK, ' $& ') : normal;
 }
 
 /** Tags as one indexed string. */
@@ -38,16 +45,15 @@ const MAX_TERMS = 16;
 export function ftsQuery(input: string): FtsQuery | undefined {
   const words = input
     .normalize('NFKC')
-    .split(/[\s\p{P}\p{S}]+/u)
+    // Control and format characters too: FTS5 cannot take a NUL in a query, and the index splits on them.
+    .split(/[\s\p{P}\p{S}\p{Cc}\p{Cf}]+/u)
     .filter((w) => w !== '')
     .slice(0, MAX_TERMS);
   if (words.length === 0) return undefined;
+  // The prefix mark applies to a phrase's last token: "压力ab" finds "压力abc" as "pump" finds "pumps".
   const parts = words.map((word) => {
-    if (HAS_CJK.test(word)) {
-      const tokens = ftsText(word).split(/\s+/).filter((t) => t !== '');
-      return `"${tokens.join(' ').replaceAll('"', '""')}"`;
-    }
-    return `"${word.replaceAll('"', '""')}"*`;
+    const text = HAS_CJK.test(word) ? ftsText(word).split(/\s+/).filter((t) => t !== '').join(' ') : word;
+    return `"${text.replaceAll('"', '""')}"*`;
   });
   return { match: parts.join(' AND '), terms: words };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { DecodedMessage, MessageOrigin, Priority, RequestedReceipt, StoredMessage } from '../message/message.ts';
@@ -208,6 +208,12 @@ function isCorruption(error: unknown): boolean {
   return /malformed|not a database|SQLITE_CORRUPT|SQLITE_NOTADB|file is not a database|database disk image/i.test(text);
 }
 
+/** Why a database was found damaged, in words that say it is the message database. */
+function damageReason(error: unknown): string {
+  const text = String((error as Error | undefined)?.message ?? error);
+  return text.startsWith('the message database') ? text : `the message database is damaged: ${text}`;
+}
+
 /**
  * The local message history on node:sqlite (WAL, synchronous=NORMAL).
  *
@@ -237,6 +243,7 @@ export class MessageStore {
   readonly #toIndex: StatementSync;
   readonly #ftsInsert: StatementSync;
   readonly #receivedAtOf: StatementSync;
+  readonly #seqBounds: StatementSync;
   #ftsUpto: number;
 
   private constructor(path: string, db: DatabaseSync, recovered: RecoveredStore | undefined) {
@@ -296,6 +303,10 @@ export class MessageStore {
     this.#toIndex = db.prepare('SELECT seq, title, body, tags FROM messages WHERE seq > ? ORDER BY seq LIMIT ?');
     this.#ftsInsert = db.prepare('INSERT INTO messages_fts (rowid, title, body, tags) VALUES (?, ?, ?, ?)');
     this.#receivedAtOf = db.prepare('SELECT seq, received_at_ms FROM messages WHERE seq >= ? ORDER BY seq LIMIT 1');
+    // Two subqueries: min() and max() in one SELECT read every row, each alone is one b-tree lookup.
+    this.#seqBounds = db.prepare(
+      'SELECT coalesce((SELECT min(seq) FROM messages), 1) AS lo, coalesce((SELECT max(seq) FROM messages), 0) AS hi',
+    );
     this.#ftsUpto = Number(this.getMeta(FTS_UPTO_KEY) ?? 0);
   }
 
@@ -324,26 +335,62 @@ export class MessageStore {
       for (const suffix of ['', '-wal', '-shm']) {
         if (existsSync(path + suffix)) renameSync(path + suffix, movedTo + suffix);
       }
-      recovered = { movedTo, reason: (error as Error).message };
+      recovered = { movedTo, reason: damageReason(error) };
     }
     return MessageStore.#openChecked(path, recovered);
   }
 
   static #openChecked(path: string, recovered: RecoveredStore | undefined): MessageStore {
+    const checked = MessageStore.#checkReadOnly(path);
     const db = new DatabaseSync(path);
     try {
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
-      // quick_check: every page and b-tree is sound (it skips only index-to-table consistency); about
-      // 0.2 s for a million messages here, so it can run at every start.
-      const check = db.prepare('PRAGMA quick_check(5)').all() as { quick_check: string }[];
-      if (check.length !== 1 || check[0]?.quick_check !== 'ok') {
-        throw new Error(`the message database is malformed: ${check.map((r) => r.quick_check).join('; ').slice(0, 300)}`);
-      }
+      if (!checked) MessageStore.#quickCheck(db);
       migrate(db);
       return new MessageStore(path, db, recovered);
     } catch (error) {
       db.close();
       throw error;
+    }
+  }
+
+  /**
+   * Checks an existing file on a read-only connection, which leaves the database and its WAL exactly as
+   * found: closing the last read-write connection would checkpoint the WAL into a damaged file and delete
+   * it, so what is moved aside would no longer be what was there.
+   *
+   * @returns false when the file could not be checked this way (absent, or refused for a reason other
+   *   than damage); the caller then checks on its own connection.
+   * @throws Error when the file is damaged or not a database.
+   */
+  static #checkReadOnly(path: string): boolean {
+    if (!existsSync(path) || statSync(path).size === 0) return false;
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(path, { readOnly: true, timeout: 5000 });
+    } catch (error) {
+      if (isCorruption(error)) throw error;
+      return false;
+    }
+    try {
+      MessageStore.#quickCheck(db);
+      return true;
+    } catch (error) {
+      if (isCorruption(error)) throw error;
+      return false;
+    } finally {
+      db.close();
+    }
+  }
+
+  /**
+   * quick_check: every page and b-tree is sound (it skips only index-to-table consistency); about 0.2 s
+   * for a million messages here, so it can run at every start.
+   */
+  static #quickCheck(db: DatabaseSync): void {
+    const check = db.prepare('PRAGMA quick_check(5)').all() as { quick_check: string }[];
+    if (check.length !== 1 || check[0]?.quick_check !== 'ok') {
+      throw new Error(`the message database is malformed: ${check.map((r) => r.quick_check).join('; ').slice(0, 300)}`);
     }
   }
 
@@ -400,6 +447,8 @@ export class MessageStore {
           id,
           seq,
           readAtMs: undefined,
+          // as get() reads it back: the column holds 1 or 0, and 0 reads as absent
+          requiresAck: message.requiresAck ? true : undefined,
           ...(replacesSeqs.length > 0 ? { replacesSeqs } : {}),
         };
         added.push(stored);
@@ -503,7 +552,8 @@ export class MessageStore {
       params.push(query.channel);
     }
     // Literals, not parameters, so the planner can use the partial indexes (priority >= 4, unread).
-    if (query.minPriority !== undefined && query.minPriority > 1) filters.push(`m.priority >= ${Math.trunc(query.minPriority)}`);
+    const minPriority = Math.trunc(Number(query.minPriority));
+    if (minPriority > 1) filters.push(`m.priority >= ${Math.min(minPriority, 5)}`);
     if (query.unreadOnly) filters.push('m.read_at_ms IS NULL');
     if (query.sinceMs !== undefined) {
       filters.push('m.received_at_ms >= ?');
@@ -559,7 +609,7 @@ export class MessageStore {
 
   /** The smallest seq received at or after `atMs` (one past the newest when none is), by bisection. */
   #firstSeqAtOrAfter(atMs: number): number {
-    const bounds = this.#db.prepare('SELECT coalesce(min(seq), 1) AS lo, coalesce(max(seq), 0) AS hi FROM messages').get() as { lo: number; hi: number };
+    const bounds = this.#seqBounds.get() as { lo: number; hi: number };
     let lo = bounds.lo;
     let hi = bounds.hi + 1;
     while (lo < hi) {
@@ -615,19 +665,25 @@ export class MessageStore {
   }
 
   /**
-   * Records that the person acknowledged a message (which also marks it read), with its receipt, in
-   * one transaction.
+   * Records that the person acknowledged a message, with its receipt, in one transaction. An unread
+   * message becomes read too, and `readReceiptFor` then queues its read receipt in the same transaction.
    */
   markAcknowledgedWithReceipt(
     seq: number,
     atMs: number,
     receiptFor: ReceiptFor,
+    readReceiptFor?: ReceiptFor,
   ): { message: StoredMessage; changed: boolean; receipt: NewReceipt | undefined } | undefined {
+    const wasUnread = this.get(seq)?.readAtMs === undefined;
     return this.#changeWithReceipt(
       'UPDATE messages SET acknowledged_at_ms = ?1, read_at_ms = coalesce(read_at_ms, ?1) WHERE seq = ?2 AND acknowledged_at_ms IS NULL',
       seq,
       atMs,
-      receiptFor,
+      (message) => {
+        const read = wasUnread ? readReceiptFor?.(message) : undefined;
+        if (read) this.#queueReceipt(read, atMs);
+        return receiptFor(message);
+      },
     );
   }
 
@@ -712,18 +768,27 @@ export class MessageStore {
       for (const { channel, total } of counts) {
         const rule = settings.channels.get(channel) ?? settings.defaults;
         if (rule.maxAgeMs !== undefined) {
-          // Received time grows with seq: the cut-off becomes a seq, and the scan an index range.
-          const cutoff = this.#firstSeqAtOrAfter(nowMs - rule.maxAgeMs);
-          deleteSeqs('SELECT seq FROM messages WHERE channel = ? AND seq < ? ORDER BY channel, seq', budget, channel, cutoff);
+          // Received time grows with seq: the cut-off becomes a seq, and the scan an index range. The time
+          // is checked too, so a clock that went back can leave an old message, never remove a young one.
+          const cutoffMs = nowMs - rule.maxAgeMs;
+          const cutoff = this.#firstSeqAtOrAfter(cutoffMs);
+          deleteSeqs(
+            'SELECT seq FROM messages WHERE channel = ? AND seq < ? AND received_at_ms < ? ORDER BY channel, seq',
+            budget,
+            channel,
+            cutoff,
+            cutoffMs,
+          );
         }
         if (rule.maxCount !== undefined && total > rule.maxCount && budget > 0) {
           const excess = Math.min(total - rule.maxCount, budget);
-          // The oldest visible messages beyond the count, skipping protected ones.
+          // The oldest visible messages beyond the count, skipping protected ones; the count is of visible
+          // messages, so the newest maxCount are found among those (tombstones do not take their place).
           const n = Number(
             this.#db
               .prepare(
                 `DELETE FROM messages WHERE seq IN (SELECT seq FROM messages WHERE channel = ? AND deleted_at_ms IS NULL AND ${protectedClause}
-                 AND seq < (SELECT seq FROM messages WHERE channel = ? ORDER BY channel DESC, seq DESC LIMIT 1 OFFSET ?)
+                 AND seq < (SELECT seq FROM messages WHERE channel = ? AND deleted_at_ms IS NULL ORDER BY channel DESC, seq DESC LIMIT 1 OFFSET ?)
                  ORDER BY channel, seq LIMIT ?)`,
               )
               .run(channel, channel, rule.maxCount - 1, excess).changes,
@@ -756,12 +821,15 @@ export class MessageStore {
           .prepare('SELECT connection_id, topic FROM data_latest')
           .all() as { connection_id: string; topic: string }[];
         const trim = this.#db.prepare(
-          `DELETE FROM data_samples WHERE connection_id = ?1 AND topic = ?2 AND id < (
-             SELECT id FROM data_samples WHERE connection_id = ?1 AND topic = ?2 ORDER BY id DESC LIMIT 1 OFFSET ?3)`,
+          `DELETE FROM data_samples WHERE id IN (
+             SELECT id FROM data_samples WHERE connection_id = ?1 AND topic = ?2 AND id < (
+               SELECT id FROM data_samples WHERE connection_id = ?1 AND topic = ?2 ORDER BY id DESC LIMIT 1 OFFSET ?3)
+             ORDER BY id LIMIT ?4)`,
         );
+        const keep = Math.max(1, Math.trunc(settings.dataSamplesPerTopic));
         for (const { connection_id, topic } of busy) {
           if (budget <= 0) break;
-          const n = Number(trim.run(connection_id, topic, settings.dataSamplesPerTopic - 1).changes);
+          const n = Number(trim.run(connection_id, topic, keep - 1, budget).changes);
           deletedSamples += n;
           budget -= n;
         }

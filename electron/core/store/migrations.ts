@@ -75,17 +75,21 @@ export const MIGRATIONS: readonly string[] = [
    ) STRICT;
    INSERT INTO channel_counts (channel, unread, total)
      SELECT channel, sum(read_at_ms IS NULL), count(*) FROM messages WHERE deleted_at_ms IS NULL GROUP BY channel;
+   -- Upserts, not updates: a version can replace one written earlier in the same batch, before the
+   -- store has added that batch to a channel it has never counted (its row does not exist yet).
    CREATE TRIGGER messages_counts_update AFTER UPDATE OF read_at_ms, deleted_at_ms ON messages
    WHEN (old.read_at_ms IS NULL) IS NOT (new.read_at_ms IS NULL) OR (old.deleted_at_ms IS NULL) IS NOT (new.deleted_at_ms IS NULL)
    BEGIN
-     UPDATE channel_counts
-     SET unread = unread + (new.read_at_ms IS NULL AND new.deleted_at_ms IS NULL) - (old.read_at_ms IS NULL AND old.deleted_at_ms IS NULL),
-         total = total + (new.deleted_at_ms IS NULL) - (old.deleted_at_ms IS NULL)
-     WHERE channel = new.channel;
+     INSERT INTO channel_counts (channel, unread, total)
+     VALUES (new.channel,
+             (new.read_at_ms IS NULL AND new.deleted_at_ms IS NULL) - (old.read_at_ms IS NULL AND old.deleted_at_ms IS NULL),
+             (new.deleted_at_ms IS NULL) - (old.deleted_at_ms IS NULL))
+     ON CONFLICT (channel) DO UPDATE SET unread = unread + excluded.unread, total = total + excluded.total;
    END;
    CREATE TRIGGER messages_counts_delete AFTER DELETE ON messages WHEN old.deleted_at_ms IS NULL
    BEGIN
-     UPDATE channel_counts SET unread = unread - (old.read_at_ms IS NULL), total = total - 1 WHERE channel = old.channel;
+     INSERT INTO channel_counts (channel, unread, total) VALUES (old.channel, -(old.read_at_ms IS NULL), -1)
+     ON CONFLICT (channel) DO UPDATE SET unread = unread + excluded.unread, total = total + excluded.total;
    END;
    CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
    BEGIN
