@@ -203,6 +203,9 @@ describe('the hub with its store, against a real mosquitto', () => {
       expect(statusesOf('plain-1')).toEqual([]);
       // plain-1 asked for nothing: its default is a read receipt, only once it is read.
       expect((await running.hub.markRead(plain.seq)).receipt).toBe('sent');
+      // "sent" means the broker acknowledged it; the watching client may see it a moment later.
+      await waitReceipt('plain-1', 'read');
+      await drain('main');
       expect(statusesOf('plain-1')).toEqual(['read']);
     });
 
