@@ -65,13 +65,15 @@ export type ReceiptOutcome = 'sent' | 'pending' | 'not-configured' | 'already-re
 /** Retention settings from the configuration's `store` section. */
 export function retentionSettings(store: Config['store']): RetentionSettings {
   const day = 24 * 3600_000;
-  const rule = (r: { maxAgeDays?: number | undefined; maxCount?: number | undefined }) => ({
-    maxAgeMs: r.maxAgeDays === undefined ? undefined : r.maxAgeDays * day,
-    maxCount: r.maxCount,
-  });
+  const general = store.retention;
+  // A channel's rule takes the general value of each field it leaves out; null means no age limit.
+  const rule = (r: { maxAgeDays?: number | null | undefined; maxCount?: number | undefined }) => {
+    const maxAgeDays = r.maxAgeDays === undefined ? general.maxAgeDays : r.maxAgeDays;
+    return { maxAgeMs: maxAgeDays === null ? undefined : maxAgeDays * day, maxCount: r.maxCount ?? general.maxCount };
+  };
   return {
-    defaults: rule(store.retention),
-    channels: new Map(Object.entries(store.retention.channels).map(([name, r]) => [name, rule(r)])),
+    defaults: rule(general),
+    channels: new Map(Object.entries(general.channels).map(([name, r]) => [name, rule(r)])),
     maxBytes: store.retention.maxSizeMb === undefined ? undefined : store.retention.maxSizeMb * 1024 * 1024,
     dataSamplesPerTopic: store.data.samplesPerTopic,
     dataMaxAgeMs: store.data.maxAgeMinutes * 60_000,
@@ -371,6 +373,8 @@ export class Hub extends TypedEmitter<HubEvents> {
     const { message, changed, receipt } = result;
     if (!changed) return { message, receipt: 'already-read' };
     this.emit('messageUpdated', message);
+    // A read receipt may have been queued with the change even when no acknowledged one was.
+    this.#senders.get(message.connectionId)?.kick();
     if (!receipt) return { message, receipt: 'not-configured' };
     return { message, receipt: await this.#awaitSent(message.connectionId, receipt.receiptId) };
   }

@@ -215,10 +215,13 @@ export const heartbeatSchema = z
   .strict()
   .refine((h) => h.batteryMinSec <= h.batteryMaxSec, { message: 'batteryMinSec must not exceed batteryMaxSec', path: ['batteryMinSec'] });
 
-/** How long and how many messages a channel keeps. */
+/**
+ * How long and how many messages a channel keeps. A field left out takes the general rule's value;
+ * `maxAgeDays: null` keeps messages whatever their age.
+ */
 const retentionRuleSchema = z
   .object({
-    maxAgeDays: z.number().positive().max(36500).optional(),
+    maxAgeDays: z.number().positive().max(36500).nullable().optional(),
     maxCount: z.number().int().min(1).optional(),
   })
   .strict();
@@ -232,6 +235,8 @@ export const storeSchema = z
     fullTextSearch: z.boolean().default(true),
     retention: retentionRuleSchema
       .extend({
+        /** The general age limit; null keeps messages whatever their age. */
+        maxAgeDays: z.number().positive().max(36500).nullable().default(365),
         /** Cap on the database's used size; the oldest messages go first (never unread priority 4-5). */
         maxSizeMb: z.number().positive().optional(),
         /** Rules per channel name, overriding the defaults above. */
