@@ -5,7 +5,9 @@ import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
 import { decodePayload, PayloadError } from './message/decode-payload.ts';
 import type { DecodedMessage, StoredMessage } from './message/message.ts';
-import { notificationFor, type Notifier } from './notify/notifier.ts';
+import type { Notifier } from './notify/notifier.ts';
+import { messageActions, NotificationCenter } from './notify/notification-center.ts';
+import { isOpenableLink } from '../api/links.ts';
 import { buildReceipt, receiptTopic, receiptWanted, type ReceiptStatus } from './receipts/receipt.ts';
 import type { ConnectionStatus } from './sources/connection-status.ts';
 import { MqttSource, type IncomingPublish, type MessageSink } from './sources/mqtt-source.ts';
@@ -41,6 +43,10 @@ export interface HubEvents {
   /** Messages no longer shown: deleted, or replaced by a newer version (same sequence id). */
   messagesRemoved: [number[]];
   connectionChanged: [ConnectionStatus];
+  /** The person clicked a message's notification: the window should show it. */
+  openMessage: [number];
+  /** A checked http(s) link to open in the browser (a notification's view action). */
+  openLink: [string];
 }
 
 /** What the hub needs from its shell. */
@@ -57,6 +63,10 @@ export interface HubOptions {
   readonly proxyFor?: ProxyResolver;
   /** What the machine is doing (power, network, sleep); by default always on AC and online. */
   readonly signals?: SystemSignals;
+  /** The IANA time zone quiet hours follow; the system's by default. */
+  readonly timeZone?: string;
+  /** Carries out a notification's http action (a POST to its URL); fetch by default. */
+  readonly httpAction?: (url: string) => Promise<{ status: number }>;
 }
 
 /** How a receipt fared when a message was marked read (or acknowledged). */
@@ -148,6 +158,8 @@ export class Hub extends TypedEmitter<HubEvents> {
   #stopped = false;
   /** Set when the store found at start was damaged and moved aside: shown to the person. */
   readonly storeRecovered: RecoveredStore | undefined;
+  readonly #center: NotificationCenter;
+  readonly #httpAction: (url: string) => Promise<{ status: number }>;
 
   constructor(options: HubOptions) {
     super();
@@ -168,6 +180,31 @@ export class Hub extends TypedEmitter<HubEvents> {
     }
     this.storeRecovered = this.#store.recovered;
     this.#fullTextSearch = options.config.store.fullTextSearch;
+    this.#httpAction =
+      options.httpAction ??
+      (async (url) => {
+        const response = await fetch(url, { method: 'POST', redirect: 'error', signal: AbortSignal.timeout(10_000) });
+        return { status: response.status };
+      });
+    this.#center = new NotificationCenter({
+      notifier: this.#notifier,
+      settings: options.config.notifications,
+      logger: this.#logger,
+      now: this.#now,
+      timeZone: options.timeZone,
+      host: {
+        displayed: (seq) => {
+          const message = this.#store.get(seq);
+          if (message && this.#receiptFor(message, 'displayed')) this.#recordDisplayed(seq);
+        },
+        clicked: (seq) => {
+          this.emit('openMessage', seq);
+          this.markRead(seq).catch((error: unknown) => this.#logger.warn('could not mark a clicked message read', { seq, error: (error as Error).message }));
+        },
+        chose: (seq, actionId) => this.#chose(seq, actionId),
+        message: (seq) => this.#store.get(seq),
+      },
+    });
     this.#retention = retentionSettings(options.config.store);
     try {
       this.deviceId = options.config.deviceId ?? this.#storedDeviceId();
@@ -237,6 +274,12 @@ export class Hub extends TypedEmitter<HubEvents> {
       this.#sources.set(connection.id, source);
     }
     for (const [id, source] of this.#sources) {
+      // Each new connection opens a backlog window for the offline digest.
+      let lastState = source.status().state;
+      source.on('status', (status) => {
+        if (status.state === 'connected' && lastState !== 'connected') this.#center.connected(id);
+        lastState = status.state;
+      });
       const sender = new ReceiptSender({
         store: this.#store,
         connectionId: id,
@@ -373,10 +416,59 @@ export class Hub extends TypedEmitter<HubEvents> {
     const { message, changed, receipt } = result;
     if (!changed) return { message, receipt: 'already-read' };
     this.emit('messageUpdated', message);
+    this.#center.acknowledged(message);
     // A read receipt may have been queued with the change even when no acknowledged one was.
     this.#senders.get(message.connectionId)?.kick();
     if (!receipt) return { message, receipt: 'not-configured' };
     return { message, receipt: await this.#awaitSent(message.connectionId, receipt.receiptId) };
+  }
+
+  /** Pauses pop-ups for `durationMs` (an hour by default); urgent ones pass as quiet hours allow. Returns the end. */
+  pauseNotifications(durationMs?: number): number {
+    return this.#center.pause(durationMs);
+  }
+
+  /** Ends a pause early. */
+  resumeNotifications(): void {
+    this.#center.resume();
+  }
+
+  /** Until when pop-ups are paused (epoch ms), or undefined. */
+  get notificationsPausedUntilMs(): number | undefined {
+    return this.#center.pausedUntilMs;
+  }
+
+  /**
+   * A button of a message's notification (or of its message view): Acknowledge, a view action (the
+   * link is checked, then the shell opens it) or an http action (a POST to its URL). Its action:<id>
+   * receipt is queued when the sender asked for one.
+   */
+  #chose(seq: number, actionId: string): void {
+    const message = this.#store.get(seq);
+    if (!message) return;
+    if (actionId === 'acknowledge') {
+      this.acknowledge(seq).catch((error: unknown) => this.#logger.warn('could not acknowledge', { seq, error: (error as Error).message }));
+      return;
+    }
+    const [kind, index] = actionId.split(':');
+    const action = messageActions(message)[Number(index)];
+    if (!action || action.action !== kind) {
+      this.#logger.warn('unknown notification action', { seq, action: actionId.slice(0, 64) });
+      return;
+    }
+    if (!isOpenableLink(action.url)) {
+      this.#logger.warn('refused a notification action link that is not http or https', { seq, action: actionId });
+      return;
+    }
+    this.chooseAction(seq, actionId);
+    if (action.action === 'view') {
+      this.emit('openLink', action.url);
+      return;
+    }
+    this.#httpAction(action.url).then(
+      ({ status }) => this.#logger.info('notification http action done', { seq, status }),
+      (error: unknown) => this.#logger.warn('notification http action failed', { seq, error: (error as Error).message }),
+    );
   }
 
   /**
@@ -482,6 +574,7 @@ export class Hub extends TypedEmitter<HubEvents> {
   /** Flushes pending writes, disconnects and closes the store. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#center.stop();
     clearTimeout(this.#indexTimer);
     clearTimeout(this.#retentionTimer);
     for (const timer of this.#startTimers.splice(0)) clearTimeout(timer);
@@ -563,6 +656,7 @@ export class Hub extends TypedEmitter<HubEvents> {
 
   #removeNtfy(connectionId: string, kind: 'delete' | 'clear', message: NtfyMessage): void {
     const key = message.sequenceId ?? message.id;
+    this.#center.withdrawSequence(connectionId, key, kind);
     if (kind === 'delete') {
       const seqs = this.#store.deleteVersions(connectionId, key, this.#now());
       if (seqs.length > 0) {
@@ -673,17 +767,8 @@ export class Hub extends TypedEmitter<HubEvents> {
     for (const message of added) {
       if (message.receipts?.includes('delivered')) this.#senders.get(message.connectionId)?.kick();
     }
-    for (const message of added) {
-      const displayed = this.#receiptFor(message, 'displayed') !== undefined;
-      const reports = this.#notifier.reportsShown === true;
-      try {
-        this.#notifier.show(notificationFor(message), displayed && reports ? () => this.#recordDisplayed(message.seq) : undefined);
-      } catch (error) {
-        this.#logger.error('notifier failed', { seq: message.seq, error: (error as Error).message });
-        continue;
-      }
-      if (displayed && !reports) this.#recordDisplayed(message.seq);
-    }
+    // What pops up is the notification rules' decision; every message is in history whatever it is.
+    this.#center.messages(added);
     for (const message of added) this.#uiPending.push(message);
     const replaced = added.flatMap((m) => m.replacesSeqs ?? []);
     if (replaced.length > 0) {

@@ -45,7 +45,8 @@ describe('MQTT connections against mosquitto', () => {
     deviceId = `dev-${run}`,
     signals?: ScriptedSignals,
   ): Promise<Running> => {
-    const config: Config = parseConfig({ deviceId, connections });
+    // Every message pops up here (no offline digest, no storm summary): these tests count notifications.
+    const config: Config = parseConfig({ deviceId, connections, notifications: { digest: { enabled: false }, storm: { enabled: false } } });
     const added: StoredMessage[] = [];
     const shown: NotificationRequest[] = [];
     const hub = new Hub({ config, dataDir, notifier: { show: (n) => shown.push(n) }, logger: silentLogger, ...(signals ? { signals } : {}) });

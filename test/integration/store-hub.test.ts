@@ -71,7 +71,13 @@ interface RunningHub {
 function runHub(config: unknown, dataDir: string): RunningHub {
   const notifier = new RecordingNotifier();
   const logger = recordingLogger();
-  const hub = new Hub({ config: parseConfig(config), dataDir, notifier, logger });
+  // These tests are about the store and receipts: every message pops up (no digest, no storm summary).
+  const hub = new Hub({
+    config: parseConfig({ notifications: { digest: { enabled: false }, storm: { enabled: false } }, ...(config as object) }),
+    dataDir,
+    notifier,
+    logger,
+  });
   const added: StoredMessage[] = [];
   hub.on('messagesAdded', (batch) => added.push(...batch));
   return {

@@ -149,10 +149,46 @@ describe('decodePayload: ntfy-style JSON', () => {
   });
 
   it('ignores unknown fields', () => {
-    const decoded = decodePayload(json({ title: 't', topic: 'x', actions: [{ a: 1 }], extra: null }), 'c');
+    const decoded = decodePayload(json({ title: 't', topic: 'x', attach: [{ a: 1 }], extra: null }), 'c');
     expect(decoded.title).toBe('t');
     expect(decoded).not.toHaveProperty('topic');
     expect(decoded).not.toHaveProperty('extra');
+  });
+
+  it('keeps view and http actions and the repeat of an alert that waits for acknowledgement', () => {
+    const decoded = decodePayload(
+      json({
+        title: 't',
+        ack: true,
+        ack_repeat: 45,
+        actions: [
+          { action: 'view', label: 'Open\u0000 ticket', url: 'https://tickets.example/1' },
+          { action: 'http', label: 'Silence', url: 'https://alarms.example/silence/1' },
+        ],
+      }),
+      'c',
+    );
+    expect(decoded.requiresAck).toBe(true);
+    expect(decoded.extra).toEqual({
+      actions: [
+        { action: 'view', label: 'Open ticket', url: 'https://tickets.example/1', clear: false },
+        { action: 'http', label: 'Silence', url: 'https://alarms.example/silence/1', clear: false },
+      ],
+      ackRepeatSec: 45,
+    });
+  });
+
+  it.each([
+    [{ action: 'view', label: 'x', url: 'javascript:alert(1)' }, 'actions.0.url'],
+    [{ action: 'view', label: 'x', url: 'file:///etc/passwd' }, 'actions.0.url'],
+    [{ action: 'view', label: 'x', url: 'data:text/html,<script>1</script>' }, 'actions.0.url'],
+    [{ action: 'broadcast', label: 'x', url: 'https://a.example' }, 'actions.0.action'],
+  ])('refuses an action %j, naming the field', (action, field) => {
+    expect(() => decodePayload(json({ title: 't', actions: [action] }), 'c')).toThrow(`field "${field}"`);
+  });
+
+  it('refuses an acknowledgement repeat under 30 s', () => {
+    expect(() => decodePayload(json({ title: 't', ack: true, ack_repeat: 5 }), 'c')).toThrow('field "ack_repeat" must be at least 30 (seconds)');
   });
 
   it('treats time 0 as the epoch, not as missing', () => {

@@ -65,6 +65,14 @@ describe('parseConfig', () => {
           subscriptions: [{ topic: 'alerts/#', qos: 1, channel: 'Alerts', kind: 'notification', critical: false }],
         },
       ],
+      notifications: {
+        channels: {},
+        quietHours: { enabled: false, windows: [], urgentBypass: true },
+        filters: [],
+        storm: { enabled: true, channelBurst: 5, channelPerMinute: 10, globalBurst: 10, globalPerMinute: 30, stormEndSec: 60 },
+        digest: { enabled: true, minMessages: 3 },
+        critical: { defaultRepeatSec: 60 },
+      },
       store: {
         fullTextSearch: true,
         retention: { maxAgeDays: 365, channels: {} },

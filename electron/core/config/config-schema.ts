@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_HEARTBEAT } from '../heartbeat/heartbeat-policy.ts';
+import { notificationRulesSchema } from '../notify/rules/rule-settings.ts';
 
 const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
 
@@ -264,6 +265,8 @@ export const configSchema = z
       .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore')
       .optional(),
     heartbeat: heartbeatSchema.default({ ...DEFAULT_HEARTBEAT, startDelayMaxSec: 0 }),
+    /** What pops up: priorities, channel rules, quiet hours, storm control, digest (docs/notifications.md). */
+    notifications: notificationRulesSchema.prefault({}),
     store: storeSchema.default({
       fullTextSearch: true,
       retention: { maxAgeDays: 365, channels: {} },

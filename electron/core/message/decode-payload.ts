@@ -33,6 +33,26 @@ export function cleanText(text: string): string {
   return text.replace(/\r\n?/g, '\n').replace(/^\ufeff/, '').replace(CONTROL_CHARS, '');
 }
 
+/** An absolute http or https URL, at most 4 KiB. */
+const httpUrlSchema = z
+  .string()
+  .max(4096)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'http:' || url.protocol === 'https:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http:// or https:// URL');
+
+/** ntfy-style action buttons: view opens the URL, http POSTs to it. */
+const actionSchema = z.object({
+  action: z.enum(['view', 'http'], { error: 'must be "view" or "http"' }),
+  label: z.string().min(1).max(64),
+  url: httpUrlSchema,
+});
+
 const jsonMessageSchema = z.object({
   id: z
     .string()
@@ -42,21 +62,13 @@ const jsonMessageSchema = z.object({
   message: z.string().optional(),
   priority: z.number().int().min(1).max(5).optional(),
   tags: z.array(z.string().max(256)).max(64).optional(),
-  click: z
-    .string()
-    .max(4096)
-    .refine((value) => {
-      try {
-        const url = new URL(value);
-        return url.protocol === 'http:' || url.protocol === 'https:';
-      } catch {
-        return false;
-      }
-    }, 'must be an http:// or https:// URL')
-    .optional(),
+  click: httpUrlSchema.optional(),
+  actions: z.array(actionSchema).max(3, 'at most 3 actions').optional(),
   time: z.number().int().nonnegative().max(MAX_TIME_SEC, 'must be epoch seconds (this looks like milliseconds)').optional(),
   receipts: z.array(z.enum(['delivered', 'displayed', 'read', 'acknowledged', 'action'])).max(5).optional(),
   ack: z.boolean().optional(),
+  /** Seconds between repeats of an alert that waits for acknowledgement. */
+  ack_repeat: z.number().int().min(30, 'must be at least 30 (seconds)').max(86_400).optional(),
 });
 
 /**
@@ -115,5 +127,13 @@ function decodeJson(text: string, channel: string): DecodedMessage {
     sentAtMs: m.time === undefined ? undefined : m.time * 1000,
     ...(m.receipts === undefined ? {} : { receipts: [...new Set(m.receipts)] }),
     ...(m.ack === true ? { requiresAck: true } : {}),
+    ...(m.actions === undefined && m.ack_repeat === undefined
+      ? {}
+      : {
+          extra: {
+            ...(m.actions === undefined ? {} : { actions: m.actions.map((a) => ({ ...a, label: cleanText(a.label), clear: false })) }),
+            ...(m.ack_repeat === undefined ? {} : { ackRepeatSec: m.ack_repeat }),
+          },
+        }),
   };
 }
