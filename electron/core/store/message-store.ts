@@ -193,6 +193,9 @@ export const BACKGROUND_STEP_ROWS = 2000;
 /** Key in the meta table: every message with a seq at or below it is in the full-text index. */
 const FTS_UPTO_KEY = 'fts_indexed_upto';
 
+/** Key in the meta table: '1' while the store is closed after a clean close, '0' while it is open. */
+const CLOSED_CLEANLY_KEY = 'closed_cleanly';
+
 /** How many of the newest rows recentOnTopic looks through. */
 const RECENT_WINDOW = 5000;
 
@@ -226,6 +229,7 @@ export class MessageStore {
   /** Set when the file found at open was damaged and moved aside. */
   readonly recovered: RecoveredStore | undefined;
   readonly #db: DatabaseSync;
+  readonly #readOnly: boolean;
   readonly #insert: StatementSync;
   readonly #countChannel: StatementSync;
   readonly #insertLatest: StatementSync;
@@ -246,8 +250,9 @@ export class MessageStore {
   readonly #seqBounds: StatementSync;
   #ftsUpto: number;
 
-  private constructor(path: string, db: DatabaseSync, recovered: RecoveredStore | undefined) {
+  private constructor(path: string, db: DatabaseSync, recovered: RecoveredStore | undefined, readOnly: boolean) {
     this.path = path;
+    this.#readOnly = readOnly;
     this.recovered = recovered;
     this.#db = db;
     this.#insert = db.prepare(
@@ -323,7 +328,7 @@ export class MessageStore {
       // For export and diagnostics beside a running hub: no lock, no migration, no writes.
       if (!existsSync(path)) throw new Error(`no message store in ${dataDir}`);
       const db = new DatabaseSync(path, { readOnly: true });
-      return new MessageStore(path, db, undefined);
+      return new MessageStore(path, db, undefined, true);
     }
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     let recovered: RecoveredStore | undefined;
@@ -347,7 +352,9 @@ export class MessageStore {
       db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
       if (!checked) MessageStore.#quickCheck(db);
       migrate(db);
-      return new MessageStore(path, db, recovered);
+      const store = new MessageStore(path, db, recovered, false);
+      store.setMeta(CLOSED_CLEANLY_KEY, '0');
+      return store;
     } catch (error) {
       db.close();
       throw error;
@@ -373,7 +380,7 @@ export class MessageStore {
       return false;
     }
     try {
-      MessageStore.#quickCheck(db);
+      MessageStore.#quickCheck(db, MessageStore.#closedCleanly(db) ? 'messages' : undefined);
       return true;
     } catch (error) {
       if (isCorruption(error)) throw error;
@@ -387,8 +394,23 @@ export class MessageStore {
    * quick_check: every page and b-tree is sound (it skips only index-to-table consistency); about 0.2 s
    * for a million messages here, so it can run at every start.
    */
-  static #quickCheck(db: DatabaseSync): void {
-    const check = db.prepare('PRAGMA quick_check(5)').all() as { quick_check: string }[];
+  /** Whether the last hub closed the store (the flag close() sets; a crash or kill leaves it unset). */
+  static #closedCleanly(db: DatabaseSync): boolean {
+    try {
+      const row = db.prepare(`SELECT value FROM meta WHERE key = '${CLOSED_CLEANLY_KEY}'`).get() as { value: string } | undefined;
+      return row?.value === '1';
+    } catch {
+      return false;
+    }
+  }
+
+  /**
+   * SQLite's quick_check: of the whole file, or of one table and its indexes. After a clean close only
+   * the messages table is checked (0.3 s instead of 1.2 s at a million messages, so start-up stays
+   * under a second); after a crash, a kill or a power loss, the whole file.
+   */
+  static #quickCheck(db: DatabaseSync, table?: 'messages'): void {
+    const check = db.prepare(table === undefined ? 'PRAGMA quick_check(5)' : `PRAGMA quick_check(${table})`).all() as { quick_check: string }[];
     if (check.length !== 1 || check[0]?.quick_check !== 'ok') {
       throw new Error(`the message database is malformed: ${check.map((r) => r.quick_check).join('; ').slice(0, 300)}`);
     }
@@ -589,13 +611,19 @@ export class MessageStore {
       }
       if (rows.length < limit) {
         const indexedUpper = Math.min(upper, this.#ftsUpto + 1);
-        const more = this.#db
-          .prepare(
-            `SELECT ${MESSAGE_COLUMNS} FROM messages_fts f CROSS JOIN messages m ON m.seq = f.rowid
-             WHERE messages_fts MATCH ? AND f.rowid < ? AND f.rowid >= ? AND ${filters.join(' AND ')}
-             ORDER BY f.rowid DESC LIMIT ?`,
-          )
-          .all(fts.match, indexedUpper, lower, ...params, limit - rows.length) as unknown as MessageRow[];
+        // Without a channel the index drives, newest match first, each checked against the filters. With
+        // one, the channel's index drives and the matches are a set it is checked against: a common word
+        // in a small channel no longer walks every match (measured 44 ms to 18 ms at a million rows).
+        const sql =
+          query.channel === undefined
+            ? `SELECT ${MESSAGE_COLUMNS} FROM messages_fts f CROSS JOIN messages m ON m.seq = f.rowid
+               WHERE messages_fts MATCH ? AND f.rowid < ? AND f.rowid >= ? AND ${filters.join(' AND ')}
+               ORDER BY f.rowid DESC LIMIT ?`
+            : `SELECT ${MESSAGE_COLUMNS} FROM messages m
+               WHERE m.seq IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?) AND m.seq < ? AND m.seq >= ?
+                 AND ${filters.join(' AND ')}
+               ORDER BY m.seq DESC LIMIT ?`;
+        const more = this.#db.prepare(sql).all(fts.match, indexedUpper, lower, ...params, limit - rows.length) as unknown as MessageRow[];
         rows = rows.concat(more);
       }
     }
@@ -1016,6 +1044,14 @@ export class MessageStore {
 
   /** Closes the database; the store must not be used afterwards. */
   close(): void {
-    if (this.#db.isOpen) this.#db.close();
+    if (!this.#db.isOpen) return;
+    if (!this.#readOnly) {
+      try {
+        this.setMeta(CLOSED_CLEANLY_KEY, '1');
+      } catch {
+        // A store that cannot write its flag is checked in full at the next start: nothing lost.
+      }
+    }
+    this.#db.close();
   }
 }
