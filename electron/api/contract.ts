@@ -24,6 +24,16 @@ export const messageSchema = z.object({
   readAtMs: z.number().nullable(),
   requiresAck: z.boolean(),
   acknowledgedAtMs: z.number().nullable(),
+  /** The message's buttons, also shown in the message view (where the platform shows none). */
+  actions: z.array(
+    z.object({
+      id: z.string(),
+      label: z.string(),
+      kind: z.enum(['view', 'http', 'acknowledge']),
+      /** view and http: the link (checked again before it is opened). */
+      url: z.string().nullable(),
+    }),
+  ),
 });
 export type UiMessage = z.infer<typeof messageSchema>;
 
@@ -105,6 +115,18 @@ export const methods = {
       receipt: z.enum(['sent', 'pending', 'not-configured', 'already-read']),
     }),
   },
+  chooseAction: {
+    args: z.object({ seq: z.number().int().positive(), actionId: z.string().min(1).max(80) }).strict(),
+    result: z.object({ ok: z.literal(true) }),
+  },
+  pauseNotifications: {
+    args: z.object({ minutes: z.number().int().min(1).max(24 * 60).optional() }).strict(),
+    result: z.object({ pausedUntilMs: z.number() }),
+  },
+  resumeNotifications: {
+    args: z.object({}).strict(),
+    result: z.object({ pausedUntilMs: z.null() }),
+  },
   exportMessages: {
     args: z
       .object({
@@ -123,6 +145,8 @@ export const methods = {
       connections: z.array(connectionStatusSchema),
       /** Set when the message store was found damaged at start and replaced: what happened, in words. */
       storeNotice: z.string().nullable(),
+      /** Until when pop-ups are paused (epoch ms), or null. */
+      pausedUntilMs: z.number().nullable(),
     }),
   },
 } as const;
@@ -133,6 +157,8 @@ export const events = {
   messageUpdated: z.object({ message: messageSchema }),
   messagesRemoved: z.object({ seqs: z.array(z.number().int().positive()) }),
   connectionChanged: z.object({ connection: connectionStatusSchema }),
+  /** The person clicked a notification: show this message. */
+  openMessage: z.object({ seq: z.number().int().positive() }),
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -13,6 +13,7 @@ import {
 import { describeIssues } from './config/load-config.ts';
 import type { Hub } from './hub.ts';
 import type { Priority, StoredMessage } from './message/message.ts';
+import { messageActions } from './notify/notification-center.ts';
 import type { ConnectionStatus } from './sources/connection-status.ts';
 
 /** Converts a stored message to the contract's shape. */
@@ -33,6 +34,10 @@ export function toUiMessage(m: StoredMessage): UiMessage {
     readAtMs: m.readAtMs ?? null,
     requiresAck: m.requiresAck === true,
     acknowledgedAtMs: m.acknowledgedAtMs ?? null,
+    actions: [
+      ...messageActions(m).map((a, i) => ({ id: `${a.action}:${i}`, label: a.label, kind: a.action, url: a.url })),
+      ...(m.requiresAck ? [{ id: 'acknowledge', label: 'Acknowledge', kind: 'acknowledge' as const, url: null }] : []),
+    ],
   };
 }
 
@@ -86,6 +91,15 @@ export class ApiService {
         const { message, receipt } = await hub.acknowledge(args.seq);
         return { message: toUiMessage(message), receipt };
       },
+      chooseAction: (args) => {
+        hub.chooseNotificationAction(args.seq, args.actionId);
+        return { ok: true as const };
+      },
+      pauseNotifications: (args) => ({ pausedUntilMs: hub.pauseNotifications(args.minutes === undefined ? undefined : args.minutes * 60_000) }),
+      resumeNotifications: () => {
+        hub.resumeNotifications();
+        return { pausedUntilMs: null };
+      },
       exportMessages: (args) => {
         if (!options.exporter) throw new Error('this shell offers no export');
         return options.exporter(args);
@@ -96,6 +110,7 @@ export class ApiService {
         storeNotice: hub.storeRecovered
           ? `The message history was damaged and a new one was started; the damaged file was kept as ${hub.storeRecovered.movedTo}.`
           : null,
+        pausedUntilMs: hub.notificationsPausedUntilMs ?? null,
       }),
     };
   }
@@ -134,6 +149,7 @@ export function forwardHubEvents(
     hub.on('messageUpdated', (message) => send('messageUpdated', { message: toUiMessage(message) })),
     hub.on('messagesRemoved', (seqs) => send('messagesRemoved', { seqs })),
     hub.on('connectionChanged', (status) => send('connectionChanged', { connection: toUiStatus(status) })),
+    hub.on('openMessage', (seq) => send('openMessage', { seq })),
   ];
   return () => offs.forEach((off) => off());
 }

@@ -201,7 +201,13 @@ export class Hub extends TypedEmitter<HubEvents> {
           this.emit('openMessage', seq);
           this.markRead(seq).catch((error: unknown) => this.#logger.warn('could not mark a clicked message read', { seq, error: (error as Error).message }));
         },
-        chose: (seq, actionId) => this.#chose(seq, actionId),
+        chose: (seq, actionId) => {
+          try {
+            this.#chose(seq, actionId);
+          } catch (error) {
+            this.#logger.warn('notification action failed', { seq, error: (error as Error).message });
+          }
+        },
         message: (seq) => this.#store.get(seq),
       },
     });
@@ -443,9 +449,13 @@ export class Hub extends TypedEmitter<HubEvents> {
    * link is checked, then the shell opens it) or an http action (a POST to its URL). Its action:<id>
    * receipt is queued when the sender asked for one.
    */
+  chooseNotificationAction(seq: number, actionId: string): void {
+    this.#chose(seq, actionId);
+  }
+
   #chose(seq: number, actionId: string): void {
     const message = this.#store.get(seq);
-    if (!message) return;
+    if (!message) throw new Error(`no message with seq ${seq}`);
     if (actionId === 'acknowledge') {
       this.acknowledge(seq).catch((error: unknown) => this.#logger.warn('could not acknowledge', { seq, error: (error as Error).message }));
       return;

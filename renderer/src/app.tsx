@@ -32,7 +32,15 @@ function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
   );
 }
 
-function MessageRow({ message, onMarkRead }: { message: UiMessage; onMarkRead: (seq: number) => void }) {
+function MessageRow({
+  message,
+  onMarkRead,
+  onAction,
+}: {
+  message: UiMessage;
+  onMarkRead: (seq: number) => void;
+  onAction: (seq: number, actionId: string) => void;
+}) {
   const unread = message.readAtMs === null;
   return (
     <li
@@ -59,6 +67,24 @@ function MessageRow({ message, onMarkRead }: { message: UiMessage; onMarkRead: (
         <button type="button" onClick={() => onMarkRead(message.seq)}>
           Mark read
         </button>
+      )}
+      {message.actions.map((action) =>
+        action.kind === 'view' ? (
+          action.url !== null &&
+          isOpenableLink(action.url) && (
+            <a key={action.id} className="message-action" href={action.url} target="_blank" rel="noopener noreferrer">
+              {action.label}
+            </a>
+          )
+        ) : action.kind === 'acknowledge' && message.acknowledgedAtMs !== null ? (
+          <span key={action.id} className="message-acknowledged">
+            Acknowledged
+          </span>
+        ) : (
+          <button key={action.id} type="button" className="message-action" onClick={() => onAction(message.seq, action.id)}>
+            {action.label}
+          </button>
+        ),
       )}
     </li>
   );
@@ -97,7 +123,7 @@ export function App({ api }: { api: ApiClient }) {
         ) : (
           <ul className="messages" aria-label="Messages">
             {state.messages.map((m) => (
-              <MessageRow key={m.seq} message={m} onMarkRead={actions.markRead} />
+              <MessageRow key={m.seq} message={m} onMarkRead={actions.markRead} onAction={actions.choose} />
             ))}
           </ul>
         )}

@@ -68,7 +68,7 @@ function reducer(state: HubState, action: Action): HubState {
  * Events are gathered and applied at most once per animation frame, so a burst of messages costs one
  * render, not one per message.
  */
-export function useHubState(api: ApiClient): [HubState, { loadOlder(): void; markRead(seq: number): void }] {
+export function useHubState(api: ApiClient): [HubState, { loadOlder(): void; markRead(seq: number): void; choose(seq: number, actionId: string): void }] {
   const [state, dispatch] = useReducer(reducer, { messages: [], connections: [], hasOlder: false, error: undefined });
 
   useEffect(() => {
@@ -124,6 +124,13 @@ export function useHubState(api: ApiClient): [HubState, { loadOlder(): void; mar
       if (!oldest) return;
       api.call('listMessages', { beforeSeq: oldest.seq, limit: PAGE_SIZE }).then(
         (page) => dispatch({ type: 'older', messages: page.messages }),
+        (error: Error) => dispatch({ type: 'error', message: error.message }),
+      );
+    },
+    choose(seq: number, actionId: string): void {
+      const done = actionId === 'acknowledge' ? api.call('acknowledge', { seq }).then((r) => [r.message]) : api.call('chooseAction', { seq, actionId }).then(() => []);
+      done.then(
+        (updated) => dispatch({ type: 'events', added: [], updated, removed: [], connections: [] }),
         (error: Error) => dispatch({ type: 'error', message: error.message }),
       );
     },

@@ -164,6 +164,7 @@ describe('ApiService on a hub that is not started', () => {
       readAtMs: null,
       requiresAck: false,
       acknowledgedAtMs: null,
+      actions: [],
     });
     expect(first.messages[0]?.click).toBeNull();
     const next = methods.listMessages.result.parse(
@@ -194,6 +195,7 @@ describe('ApiService on a hub that is not started', () => {
         },
       ],
       storeNotice: null,
+      pausedUntilMs: null,
     });
     expect(JSON.stringify(status)).not.toContain('secret');
   });
@@ -236,6 +238,31 @@ describe('ApiService on a hub that is not started', () => {
       count: null,
     });
     expect(requests).toEqual([{ format: 'csv', channel: 'Plant alarms' }]);
+  });
+
+  it('pauses and resumes pop-ups, and getStatus says until when', async () => {
+    const api = new ApiService(openHub());
+    expect(valueOf(await api.call('pauseNotifications', { minutes: 30 }))).toEqual({ pausedUntilMs: 5_000 + 30 * 60_000 });
+    expect(methods.getStatus.result.parse(valueOf(await api.call('getStatus', {}))).pausedUntilMs).toBe(5_000 + 30 * 60_000);
+    expect(valueOf(await api.call('resumeNotifications', {}))).toEqual({ pausedUntilMs: null });
+    expect(methods.getStatus.result.parse(valueOf(await api.call('getStatus', {}))).pausedUntilMs).toBeNull();
+    expect(expectError(await api.call('pauseNotifications', { minutes: 0 }), 'invalid-arguments')).toMatch(/^pauseNotifications: minutes/);
+  });
+
+  it('lists the actions of a message and Acknowledge, and refuses an action of an unknown message', async () => {
+    seed(
+      stored('x', {
+        requiresAck: true,
+        extra: { actions: [{ action: 'view', label: 'Open', url: 'https://tickets.example/1', clear: false }] },
+      }),
+    );
+    const api = new ApiService(openHub());
+    const page = methods.listMessages.result.parse(valueOf(await api.call('listMessages', { limit: 5 })));
+    expect(page.messages[0]?.actions).toEqual([
+      { id: 'view:0', label: 'Open', kind: 'view', url: 'https://tickets.example/1' },
+      { id: 'acknowledge', label: 'Acknowledge', kind: 'acknowledge', url: null },
+    ]);
+    expect(expectError(await api.call('chooseAction', { seq: 999, actionId: 'view:0' }), 'failed')).toBe('chooseAction: no message with seq 999');
   });
 
   it('getStatus accepts missing arguments', async () => {
