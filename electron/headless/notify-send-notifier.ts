@@ -32,8 +32,7 @@ export function actionName(index: number): string {
 
 /** Removes NUL bytes (child_process refuses them) and cuts text to `maxChars` code points. */
 function argumentText(text: string, maxChars: number): string {
-  // eslint-disable-next-line no-control-regex
-  const clean = text.replace(/\u0000/g, '');
+  const clean = text.replaceAll('\0', '');
   if (clean.length <= maxChars) return clean;
   const points = Array.from(clean);
   return points.length <= maxChars ? clean : `${points.slice(0, maxChars - 1).join('')}…`;
@@ -217,11 +216,14 @@ export function createNotifySendNotifier(options: NotifySendNotifierOptions): No
   const ids = new Map<string, number>();
   const busyTags = new Set<string>();
   const listeners = new Map<number, Listener>();
+  /** Processes started to listen whose id has not come back yet: they count against the cap. */
+  let listenersStarting = 0;
   let queue: Operation[] = [];
   let inFlight = 0;
   let dropped = 0;
   let failuresLogged = 0;
   let overflowLogged = false;
+  let stdbufMissingLogged = false;
   let pumping = false;
   let pumpAgain = false;
   let disposed = false;
@@ -296,13 +298,13 @@ export function createNotifySendNotifier(options: NotifySendNotifierOptions): No
     const hasActions = (request.actions?.length ?? 0) > 0;
     if (!hasActions && !reportClicks) return false;
     if (stdbuf === undefined) {
-      if (hasActions && !overflowLogged) {
-        overflowLogged = true;
+      if (hasActions && !stdbufMissingLogged) {
+        stdbufMissingLogged = true;
         logger.warn('stdbuf not found: notifications are shown without buttons and clicks are not reported', { seq: request.seq });
       }
       return false;
     }
-    if (listeners.size < MAX_LISTENING) return true;
+    if (listeners.size + listenersStarting < MAX_LISTENING) return true;
     if (hasActions) {
       for (const [id, listener] of listeners) {
         if (listener.clickOnly) {
@@ -321,6 +323,9 @@ export function createNotifySendNotifier(options: NotifySendNotifierOptions): No
   const runShow = (request: NotificationRequest, shown: (() => void) | undefined, finish: () => void): void => {
     const tag = request.tag;
     const knownId = tag !== undefined && request.replace === true ? ids.get(tag) : undefined;
+    // The notification being replaced gets its events through the new process from now on (which also
+    // frees its place among the open processes).
+    if (knownId !== undefined) stopListener(knownId, 'superseded');
     const listen = chooseListening(request);
     const hasActions = (request.actions?.length ?? 0) > 0;
     const args = notifySendArgs(request, {
@@ -331,8 +336,6 @@ export function createNotifySendNotifier(options: NotifySendNotifierOptions): No
       withActions: listen,
       reportClick: listen && reportClicks,
     });
-    // The notification being replaced gets its events through the new process from now on.
-    if (knownId !== undefined) stopListener(knownId, 'superseded');
 
     let child: ChildProcess;
     try {
@@ -350,10 +353,12 @@ export function createNotifySendNotifier(options: NotifySendNotifierOptions): No
     let stdout = '';
     let stderr = '';
     let listener: Listener | undefined;
+    if (listen) listenersStarting++;
     const fail = (error: string): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (listen) listenersStarting--;
       logFailure('notification not shown', { seq: request.seq, error: error.slice(0, 300) });
       finish();
     };
@@ -361,6 +366,7 @@ export function createNotifySendNotifier(options: NotifySendNotifierOptions): No
       fail(`notify-send gave no notification id within ${PROCESS_TIMEOUT_MS} ms (is a notification server running?)`);
       child.kill('SIGKILL');
     }, PROCESS_TIMEOUT_MS);
+    timer.unref();
 
     const onLine = (line: string): void => {
       if (id === undefined) {
@@ -374,6 +380,7 @@ export function createNotifySendNotifier(options: NotifySendNotifierOptions): No
         clearTimeout(timer);
         if (tag !== undefined) remember(tag, id);
         if (listen) {
+          listenersStarting--;
           listener = { child, request, clickOnly: !hasActions, ended: undefined, acted: false };
           listeners.set(id, listener);
           // An open notification must not keep the shell alive.
@@ -475,6 +482,7 @@ export function createNotifySendNotifier(options: NotifySendNotifierOptions): No
       done(`${command[0]} did not answer within ${PROCESS_TIMEOUT_MS} ms`);
       child.kill('SIGKILL');
     }, PROCESS_TIMEOUT_MS);
+    timer.unref();
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (chunk: string) => {
       if (stderr.length < 1000) stderr += chunk;
