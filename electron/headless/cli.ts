@@ -4,7 +4,7 @@ import { ConfigError, loadConfigFile } from '../core/config/load-config.ts';
 import { createJsonLogger } from '../core/logger.ts';
 import { EXPORT_FORMATS, parseSince, writeExport, type ExportFormat } from '../core/store/export.ts';
 import { MessageStore } from '../core/store/message-store.ts';
-import { createNodeNotifier } from './node-notifier-adapter.ts';
+import { createHeadlessNotifier } from './node-notifier-adapter.ts';
 import { startHeadless } from './headless-app.ts';
 
 const USAGE = `usage: npm run hub -- --config <file.json> --data-dir <dir> [--port <n>]
@@ -118,7 +118,7 @@ async function main(argv: string[]): Promise<number> {
     app = await startHeadless({
       config,
       dataDir,
-      notifier: createNodeNotifier({ appName: 'Pushdesk', logger }),
+      notifier: createHeadlessNotifier({ appName: 'Pushdesk', logger }),
       logger,
       port,
     });

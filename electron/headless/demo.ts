@@ -7,7 +7,7 @@ import mqtt from 'mqtt';
 import { parseConfig } from '../core/config/load-config.ts';
 import { createJsonLogger } from '../core/logger.ts';
 import { startHeadless } from './headless-app.ts';
-import { createNodeNotifier } from './node-notifier-adapter.ts';
+import { createHeadlessNotifier } from './node-notifier-adapter.ts';
 
 /**
  * `npm run demo`: an embedded broker (aedes), a publisher of realistic alerts and tasks, and the
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const app = await startHeadless({
     config,
     dataDir,
-    notifier: createNodeNotifier({ appName: 'Pushdesk', logger }),
+    notifier: createHeadlessNotifier({ appName: 'Pushdesk', logger }),
     logger,
     port: values.port === undefined ? 0 : Number(values.port),
   });

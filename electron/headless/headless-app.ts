@@ -1,4 +1,6 @@
+import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { isOpenableLink } from '../api/links.ts';
 import { ApiService } from '../core/api-service.ts';
 import type { Config } from '../core/config/config-schema.ts';
 import { Hub } from '../core/hub.ts';
@@ -39,6 +41,13 @@ export async function startHeadless(options: {
     logger: options.logger,
     ...(signals ? { signals } : {}),
   });
+  // A notification's view action: the link was checked by the core; the desktop's browser opens it.
+  hub.on('openLink', (url) => {
+    if (!isOpenableLink(url)) return;
+    const opener = spawn('xdg-open', [url], { stdio: 'ignore', detached: true });
+    opener.on('error', (error) => options.logger.warn('could not open a link (xdg-open)', { error: error.message }));
+    opener.unref();
+  });
   let bridge: Bridge | undefined;
   try {
     bridge = await startBridge({
@@ -60,6 +69,7 @@ export async function startHeadless(options: {
     stop: async () => {
       await bridge.close();
       await hub.stop();
+      (options.notifier as { dispose?: () => void }).dispose?.();
     },
   };
 }

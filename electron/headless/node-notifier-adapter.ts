@@ -2,6 +2,7 @@ import notifier from 'node-notifier';
 import type { Logger } from '../core/logger.ts';
 import { escapeBodyMarkup } from '../core/notify/notification-text.ts';
 import type { NotificationRequest, Notifier } from '../core/notify/notifier.ts';
+import { createNotifySendNotifier, notifySendAvailable } from './notify-send-notifier.ts';
 
 /**
  * Makes text safe to hand to notify-send as plain text.
@@ -76,4 +77,13 @@ export function createNodeNotifier(options: { appName: string; logger: Logger; p
     },
     dropped: () => dropped,
   };
+}
+
+/**
+ * The headless shell's notifier for this machine: on Linux with notify-send, the notify-send notifier
+ * (updates in place, withdrawals, buttons, clicks: what node-notifier cannot do); elsewhere node-notifier.
+ */
+export function createHeadlessNotifier(options: { appName: string; logger: Logger }): Notifier & { dispose?: () => void } {
+  if (process.platform === 'linux' && notifySendAvailable()) return createNotifySendNotifier(options);
+  return createNodeNotifier(options);
 }
