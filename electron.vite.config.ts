@@ -19,7 +19,7 @@ export default defineConfig({
       outDir: 'out/preload',
       sourcemap: false,
       rolldownOptions: {
-        input: { index: 'electron/preload/index.ts' },
+        input: { index: 'electron/preload/index.ts', alert: 'electron/preload/alert.ts' },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },

@@ -126,12 +126,15 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`pushdesk: ${error instanceof ConfigError ? error.message : (error as Error).message}\n`);
     return 2;
   }
-  process.stdout.write(`Pushdesk UI: ${app.bridge.url}\n`);
-  logger.info('hub started', { port: app.bridge.port, database: app.hub.databasePath, deviceId: app.hub.deviceId });
-  await new Promise<void>((resolve) => {
+  // The handlers come before the address line: whoever waits for that line may stop the hub at once,
+  // and a SIGTERM that found no handler would end it without closing the store.
+  const stopRequested = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
+  process.stdout.write(`Pushdesk UI: ${app.bridge.url}\n`);
+  logger.info('hub started', { port: app.bridge.port, database: app.hub.databasePath, deviceId: app.hub.deviceId });
+  await stopRequested;
   await app.stop();
   return 0;
 }

@@ -1,16 +1,20 @@
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray, type NativeImage } from 'electron';
 import { isOpenableLink } from '../api/links.ts';
 import { ApiService, type ExportRequest } from '../core/api-service.ts';
 import { loadConfigFile } from '../core/config/load-config.ts';
 import { Hub } from '../core/hub.ts';
 import { proxyFromPac } from '../core/sources/proxy.ts';
 import { createJsonLogger } from '../core/logger.ts';
-import { createElectronNotifier } from './electron-notifier.ts';
+import { createAlertWindows, type AlertWindows } from './alert-window.ts';
+import { APP_USER_MODEL_ID, createElectronNotifier } from './electron-notifier.ts';
 import { ElectronSignals } from './electron-signals.ts';
 import { bindIpc } from './ipc-binding.ts';
 import { exportToChosenFile } from './export-file.ts';
+import { bindTray } from './tray-binding.ts';
+import type { TrayView } from './tray-state.ts';
 
 /**
  * The desktop shell: tray, window and IPC around the core. Behaviour lives in electron/core.
@@ -24,6 +28,8 @@ const rendererUrl = pathToFileURL(rendererIndex).toString();
 let window: BrowserWindow | undefined;
 let tray: Tray | undefined;
 let hub: Hub | undefined;
+let alerts: AlertWindows | undefined;
+let stopTray: (() => void) | undefined;
 let quitting = false;
 
 /** The value after `--name` on the command line, if any. */
@@ -35,6 +41,8 @@ function flag(name: string): string | undefined {
 const dataDirFlag = flag('--data-dir');
 // Electron wants an absolute path here; relative ones mean the folder Pushdesk was started from.
 if (dataDirFlag) app.setPath('userData', resolve(dataDirFlag));
+// Windows shows toasts only for the AppUserModelID of the installer's Start menu shortcut.
+if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
 
 function configPath(): string {
   const given = flag('--config');
@@ -101,6 +109,8 @@ app.on('web-contents-created', (_event, contents) => {
 
 app.on('before-quit', () => {
   quitting = true;
+  // Alert windows refuse to close until acknowledged, which would cancel the quit.
+  alerts?.closeAll();
 });
 
 app.on('window-all-closed', () => {
@@ -110,10 +120,11 @@ app.on('window-all-closed', () => {
 void app.whenReady().then(async () => {
   try {
     const config = loadConfigFile(configPath());
+    alerts = createAlertWindows({ ipcMain, preloadPath: join(import.meta.dirname, '../preload/alert.cjs'), logger });
     hub = new Hub({
       config,
       dataDir: app.getPath('userData'),
-      notifier: createElectronNotifier({ logger, onClick: () => showWindow() }),
+      notifier: createElectronNotifier({ logger, onClick: () => showWindow(), alerts, iconPath: join(import.meta.dirname, '../../build/tray.png') }),
       logger,
       proxyFor: await systemProxies(config.connections.map((c) => c.url)),
       signals: new ElectronSignals(),
@@ -130,7 +141,7 @@ void app.whenReady().then(async () => {
     window: () => window,
     isTrustedFrame: (frame) => frame !== null && frame.url === rendererUrl,
   });
-  tray = new Tray(nativeImage.createFromPath(join(import.meta.dirname, '../../build/tray.png')));
+  tray = new Tray(trayImage('tray-connected'));
   tray.setToolTip('Pushdesk');
   tray.setContextMenu(
     Menu.buildFromTemplate([
@@ -140,9 +151,35 @@ void app.whenReady().then(async () => {
     ]),
   );
   tray.on('click', () => showWindow());
+  const running = hub;
+  // A notification's view action: the core checked the link; the shell opens it in the browser.
+  running.on('openLink', (url) => {
+    if (isOpenableLink(url)) void shell.openExternal(url);
+  });
+  stopTray = bindTray({
+    tray,
+    hub: running,
+    image: trayImage,
+    ...(process.platform === 'darwin' || process.platform === 'linux' ? { setBadgeCount: (count: number) => app.setBadgeCount(count) } : {}),
+    pausedUntilMs: () => running.notificationsPausedUntilMs,
+    // Muted channels come from the core's notification settings once it exposes them.
+    muted: () => new Set<string>(),
+    onError: (error) => logger.warn('could not update the tray', { error: error.message }),
+  });
   hub.start();
   showWindow();
 });
+
+const trayImages = new Map<string, NativeImage>();
+
+/** The icon for a tray state: build/<name>.png, or the plain tray icon until that file exists. */
+function trayImage(name: TrayView['icon']): NativeImage {
+  const specific = join(import.meta.dirname, `../../build/${name}.png`);
+  const path = existsSync(specific) ? specific : join(import.meta.dirname, '../../build/tray.png');
+  let image = trayImages.get(path);
+  if (!image) trayImages.set(path, (image = nativeImage.createFromPath(path)));
+  return image;
+}
 
 /** The desktop export: the person picks the file in a save dialog, then history streams into it. */
 function exportToFile(running: Hub, request: ExportRequest): ReturnType<typeof exportToChosenFile> {
@@ -160,6 +197,7 @@ app.on('will-quit', (event) => {
   if (!hub) return;
   const running = hub;
   hub = undefined;
+  stopTray?.();
   event.preventDefault();
   void running.stop().finally(() => app.quit());
 });

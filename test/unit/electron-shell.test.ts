@@ -13,6 +13,9 @@ const recorded = vi.hoisted(() => ({
   windows: [] as { options: Record<string, unknown>; webContents: { send: (...args: unknown[]) => void } }[],
   menus: [] as { label?: string; type?: string }[][],
   handlers: new Map<string, (event: unknown, ...args: unknown[]) => unknown>(),
+  listeners: new Map<string, (event: unknown, ...args: unknown[]) => void>(),
+  tooltips: [] as string[],
+  badges: [] as number[],
   appHandlers: new Map<string, ((...args: unknown[]) => void)[]>(),
   paths: new Map<string, string>(),
   errors: [] as string[],
@@ -57,10 +60,16 @@ vi.mock('electron', () => {
       exit: (code: number) => (recorded.exitCode = code),
       getPath: (name: string) => recorded.paths.get(name) ?? tmpdir(),
       setPath: (name: string, value: string) => recorded.paths.set(name, value),
+      setAppUserModelId: () => {},
+      setBadgeCount: (count: number) => (recorded.badges.push(count), true),
     },
     BrowserWindow,
     Tray: class {
-      setToolTip(): void {}
+      setToolTip(text: string): void {
+        recorded.tooltips.push(text);
+      }
+      setImage(): void {}
+      setTitle(): void {}
       setContextMenu(): void {}
       on(): void {}
     },
@@ -69,7 +78,9 @@ vi.mock('electron', () => {
     ipcMain: {
       handle: (channel: string, handler: (event: unknown, ...args: unknown[]) => unknown) => recorded.handlers.set(channel, handler),
       removeHandler: (channel: string) => recorded.handlers.delete(channel),
+      on: (channel: string, listener: (event: unknown, ...args: unknown[]) => void) => recorded.listeners.set(channel, listener),
     },
+    screen: { getCursorScreenPoint: () => ({ x: 0, y: 0 }), getDisplayNearestPoint: () => ({ workArea: { x: 0, y: 0, width: 1280, height: 800 } }) },
     dialog: { showErrorBox: (_title: string, message: string) => recorded.errors.push(message) },
     shell: { openExternal: () => Promise.resolve() },
     powerMonitor: { on: () => {}, off: () => {}, isOnBatteryPower: () => false },
@@ -130,5 +141,18 @@ describe('the Electron shell (with a stand-in for electron)', () => {
     expect(trusted.ok).toBe(true);
     const invalid = await handler({ sender: page, senderFrame: { url: ownUrl } }, 'listMessages', { limit: 'all' });
     expect(invalid).toMatchObject({ ok: false, error: { code: 'invalid-arguments' } });
+  });
+
+  it('listens for acknowledgements from alert windows only on their own channel', async () => {
+    const { ALERT_ACK_CHANNEL } = await import('../../electron/api/alert-channels.ts');
+    expect([...recorded.listeners.keys()]).toEqual([ALERT_ACK_CHANNEL]);
+    // No alert window is open: an acknowledgement from the main window is refused without effect.
+    recorded.listeners.get(ALERT_ACK_CHANNEL)?.({ sender: recorded.windows[0]?.webContents, senderFrame: { url: 'x', parent: null } });
+    expect(recorded.windows).toHaveLength(1);
+  });
+
+  it('shows the unread count and the connection state in the tray tooltip', () => {
+    expect(recorded.tooltips.at(-1)).toMatch(/^Pushdesk: no unread messages\nOffline: c is down$/);
+    if (process.platform === 'linux' || process.platform === 'darwin') expect(recorded.badges).toEqual([0]);
   });
 });
