@@ -47,6 +47,8 @@ export interface HubEvents {
   openMessage: [number];
   /** A checked http(s) link to open in the browser (a notification's view action). */
   openLink: [string];
+  /** Pop-ups were paused (until this epoch ms) or resumed (undefined). */
+  pauseChanged: [number | undefined];
 }
 
 /** What the hub needs from its shell. */
@@ -159,6 +161,7 @@ export class Hub extends TypedEmitter<HubEvents> {
   /** Set when the store found at start was damaged and moved aside: shown to the person. */
   readonly storeRecovered: RecoveredStore | undefined;
   readonly #center: NotificationCenter;
+  readonly #notificationSettings: Config['notifications'];
   readonly #httpAction: (url: string) => Promise<{ status: number }>;
 
   constructor(options: HubOptions) {
@@ -186,6 +189,7 @@ export class Hub extends TypedEmitter<HubEvents> {
         const response = await fetch(url, { method: 'POST', redirect: 'error', signal: AbortSignal.timeout(10_000) });
         return { status: response.status };
       });
+    this.#notificationSettings = options.config.notifications;
     this.#center = new NotificationCenter({
       notifier: this.#notifier,
       settings: options.config.notifications,
@@ -349,6 +353,12 @@ export class Hub extends TypedEmitter<HubEvents> {
     }
     this.#scheduleIndex(0);
     this.#scheduleRetention(5000);
+    // Alerts that were waiting for acknowledgement when the hub last stopped come back, and repeat.
+    const waiting = this.#store.unacknowledged().reverse();
+    if (waiting.length > 0) {
+      this.#logger.info('alerts still waiting for acknowledgement', { count: waiting.length });
+      this.#center.messages(waiting);
+    }
     this.#heartbeat.start();
     for (const source of this.#sources.values()) {
       const delayMs = Math.random() * this.#startDelayMaxSec * 1000;
@@ -431,12 +441,25 @@ export class Hub extends TypedEmitter<HubEvents> {
 
   /** Pauses pop-ups for `durationMs` (an hour by default); urgent ones pass as quiet hours allow. Returns the end. */
   pauseNotifications(durationMs?: number): number {
-    return this.#center.pause(durationMs);
+    const until = this.#center.pause(durationMs);
+    this.emit('pauseChanged', until);
+    return until;
   }
 
   /** Ends a pause early. */
   resumeNotifications(): void {
     this.#center.resume();
+    this.emit('pauseChanged', undefined);
+  }
+
+  /** Channels muted now by the notification rules (muted, or muted until a time still ahead). */
+  mutedChannels(): Set<string> {
+    const now = this.#now();
+    return new Set(
+      Object.entries(this.#notificationSettings.channels)
+        .filter(([, rule]) => rule.muted || (rule.mutedUntilMs !== undefined && rule.mutedUntilMs > now))
+        .map(([name]) => name),
+    );
   }
 
   /** Until when pop-ups are paused (epoch ms), or undefined. */

@@ -162,8 +162,7 @@ void app.whenReady().then(async () => {
     image: trayImage,
     ...(process.platform === 'darwin' || process.platform === 'linux' ? { setBadgeCount: (count: number) => app.setBadgeCount(count) } : {}),
     pausedUntilMs: () => running.notificationsPausedUntilMs,
-    // Muted channels come from the core's notification settings once it exposes them.
-    muted: () => new Set<string>(),
+    muted: () => running.mutedChannels(),
     onError: (error) => logger.warn('could not update the tray', { error: error.message }),
   });
   hub.start();

@@ -80,7 +80,7 @@ export function bindTray(options: {
     timer.unref?.();
   };
 
-  const offs = (['connectionChanged', 'messagesAdded', 'messageUpdated', 'messagesRemoved'] as const).map((event) => options.hub.on(event, schedule));
+  const offs = (['connectionChanged', 'messagesAdded', 'messageUpdated', 'messagesRemoved', 'pauseChanged'] as const).map((event) => options.hub.on(event, schedule));
   update();
   return () => {
     stopped = true;

@@ -268,6 +268,11 @@ function buildVersion(path: string, version: number): void {
           r.receivedAtMs, r.readAtMs, x.sequenceId, x.deletedAtMs, x.responseTopic, x.correlationData, x.extra);
       }
     }
+    if (version >= 5) {
+      // From version 5 the store keeps channel_counts itself as it inserts (raw inserts here do not).
+      db.exec(`INSERT INTO channel_counts (channel, unread, total)
+               SELECT channel, sum(read_at_ms IS NULL AND deleted_at_ms IS NULL), sum(deleted_at_ms IS NULL) FROM messages GROUP BY channel`);
+    }
     if (version >= 4) {
       db.prepare(
         `INSERT INTO receipt_outbox (receipt_id, connection_id, topic, payload, qos, correlation_data, created_at_ms, attempts, next_attempt_ms, last_error)

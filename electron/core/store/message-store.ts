@@ -928,6 +928,17 @@ export class MessageStore {
     for (const row of statement.iterate(...params)) yield toStored(row as unknown as MessageRow);
   }
 
+  /** The newest messages that ask for acknowledgement and have not had it, newest first. */
+  unacknowledged(limit = 50): StoredMessage[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT * FROM messages WHERE requires_ack = 1 AND acknowledged_at_ms IS NULL AND deleted_at_ms IS NULL
+         ORDER BY seq DESC LIMIT ?`,
+      )
+      .all(limit) as unknown as MessageRow[];
+    return rows.map(toStored);
+  }
+
   /** Full integrity check (slow on a large store: for diagnostics and tests). */
   integrityCheck(): string[] {
     return (this.#db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[]).map((r) => r.integrity_check);

@@ -114,6 +114,9 @@ export const MIGRATIONS: readonly string[] = [
      received_at_ms INTEGER NOT NULL
    ) STRICT;
    CREATE INDEX data_samples_topic ON data_samples (connection_id, topic, id);`,
+  // 6: alerts still waiting for acknowledgement, found at start so their repeats survive a restart
+  // (rare rows: cheap to keep).
+  `CREATE INDEX messages_unacknowledged ON messages (seq) WHERE requires_ack = 1 AND acknowledged_at_ms IS NULL AND deleted_at_ms IS NULL;`,
 ];
 
 /** The schema version this build writes. */
