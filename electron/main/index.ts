@@ -156,6 +156,8 @@ void app.whenReady().then(async () => {
   running.on('openLink', (url) => {
     if (isOpenableLink(url)) void shell.openExternal(url);
   });
+  // A clicked notification: the window comes up (the UI, told by the openMessage event, shows the message).
+  running.on('openMessage', () => showWindow());
   stopTray = bindTray({
     tray,
     hub: running,

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { UiConnectionStatus, UiMessage } from '../../electron/api/contract.ts';
 import { isOpenableLink } from '../../electron/api/links.ts';
 import type { ApiClient } from './api-client.ts';
@@ -44,6 +45,8 @@ function MessageRow({
   const unread = message.readAtMs === null;
   return (
     <li
+      id={`message-${message.seq}`}
+      tabIndex={-1}
       className={`message priority-${message.priority}${unread ? ' unread' : ''}`}
       data-testid="message"
       data-seq={message.seq}
@@ -93,6 +96,17 @@ function MessageRow({
 /** The window: connection states and the message history. */
 export function App({ api }: { api: ApiClient }) {
   const [state, actions] = useHubState(api);
+  // A clicked notification: bring its message into view and give it focus (it is marked read by the core).
+  // Once per click: a row that arrives later is focused when it appears, then never again.
+  const focused = useRef<number | undefined>(undefined);
+  useEffect(() => {
+    if (state.focusSeq === undefined || focused.current === state.focusSeq) return;
+    const row = document.getElementById(`message-${state.focusSeq}`);
+    if (!row) return;
+    focused.current = state.focusSeq;
+    row.scrollIntoView({ block: 'center' });
+    row.focus();
+  }, [state.focusSeq, state.messages]);
   const unread = state.messages.filter((m) => m.readAtMs === null).length;
   return (
     <div className="app">

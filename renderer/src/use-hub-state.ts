@@ -13,13 +13,16 @@ export interface HubState {
   readonly error: string | undefined;
   /** The core's word that the message store was replaced at start, if it was. */
   readonly storeNotice?: string | undefined;
+  /** The message a clicked notification asked to show. */
+  readonly focusSeq?: number | undefined;
 }
 
 type Action =
   | { type: 'reset'; messages: UiMessage[]; connections: UiConnectionStatus[]; storeNotice: string | null }
   | { type: 'older'; messages: UiMessage[] }
   | { type: 'events'; added: UiMessage[]; updated: UiMessage[]; removed: number[]; connections: UiConnectionStatus[] }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'focus'; seq: number };
 
 function mergeNewestFirst(current: readonly UiMessage[], incoming: readonly UiMessage[]): UiMessage[] {
   const bySeq = new Map<number, UiMessage>();
@@ -59,6 +62,8 @@ function reducer(state: HubState, action: Action): HubState {
     }
     case 'error':
       return { ...state, error: action.message };
+    case 'focus':
+      return { ...state, focusSeq: action.seq };
   }
 }
 
@@ -107,6 +112,7 @@ export function useHubState(api: ApiClient): [HubState, { loadOlder(): void; mar
         removed.push(...p.seqs);
         schedule();
       }),
+      api.on('openMessage', (p) => dispatch({ type: 'focus', seq: p.seq })),
       api.on('connectionChanged', (p) => {
         connections.push(p.connection);
         schedule();
