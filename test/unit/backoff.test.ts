@@ -46,3 +46,18 @@ describe('Backoff with full jitter', () => {
     for (const count of buckets) expect(count).toBeGreaterThan(200);
   });
 });
+
+describe('Backoff bounds that change with the power profile', () => {
+  it('uses the new base and cap from the next delay on, keeping the attempt count', () => {
+    const backoff = new Backoff({ baseMs: 1000, capMs: 60_000, resetAfterMs: 60_000, random: () => 0.999999 });
+    backoff.nextDelayMs();
+    backoff.nextDelayMs();
+    expect(backoff.ceilingMs()).toBe(4000);
+    backoff.setBounds({ baseMs: 30_000, capMs: 600_000 });
+    expect(backoff.bounds).toEqual({ baseMs: 30_000, capMs: 600_000 });
+    expect(backoff.attempt).toBe(2);
+    expect(backoff.ceilingMs()).toBe(120_000);
+    backoff.setBounds({ baseMs: 1000, capMs: 3000 });
+    expect(backoff.ceilingMs()).toBe(3000);
+  });
+});

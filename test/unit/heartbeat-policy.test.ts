@@ -8,8 +8,25 @@ const facts = { critical: false, learnedIntervalSec: undefined, serverKeepaliveS
 describe('decideHeartbeat', () => {
   it('on AC beats every 30 s with a 15 s timeout, so a dead link is found within 45 s', () => {
     const d = decideHeartbeat(machine(), DEFAULT_HEARTBEAT, facts);
-    expect(d).toEqual({ active: true, intervalSec: 30, timeoutSec: 14, reason: 'AC power, 30 s' });
+    expect(d).toEqual({ active: true, intervalSec: 30, timeoutSec: 14, reason: 'AC power, 30 s', backoff: { baseMs: 1000, capMs: 60_000 } });
     expect(d.intervalSec + d.timeoutSec).toBeLessThanOrEqual(45);
+  });
+
+  it('scales the reconnect backoff per power profile from the configured bounds', () => {
+    const reconnect = { baseMs: 2000, capMs: 120_000 };
+    const configured = { ...facts, reconnect };
+    expect(decideHeartbeat(machine(), DEFAULT_HEARTBEAT, configured).backoff).toEqual(reconnect);
+    expect(decideHeartbeat(machine({ power: 'battery' }), DEFAULT_HEARTBEAT, configured).backoff).toEqual({ baseMs: 4000, capMs: 240_000 });
+    expect(decideHeartbeat(machine({ power: 'low-battery' }), DEFAULT_HEARTBEAT, configured).backoff).toEqual({ baseMs: 30_000, capMs: 600_000 });
+    // A critical channel keeps the battery bounds on low battery.
+    expect(decideHeartbeat(machine({ power: 'low-battery' }), DEFAULT_HEARTBEAT, { ...configured, critical: true }).backoff).toEqual({ baseMs: 4000, capMs: 240_000 });
+    // The battery cap stops doubling at 10 minutes, but never goes below what was configured.
+    expect(decideHeartbeat(machine({ power: 'battery' }), DEFAULT_HEARTBEAT, { ...facts, reconnect: { baseMs: 1000, capMs: 900_000 } }).backoff).toEqual({
+      baseMs: 2000,
+      capMs: 900_000,
+    });
+    // Offline or asleep: no attempts at all (the lifecycle waits), but the bounds follow the profile.
+    expect(decideHeartbeat(machine({ online: false, power: 'battery' }), DEFAULT_HEARTBEAT, configured)).toMatchObject({ active: false, backoff: { baseMs: 4000 } });
   });
 
   it('on battery starts at 120 s (30 an hour) and uses what was learned, within 120 to 240 s', () => {

@@ -94,7 +94,12 @@ export class HeartbeatCoordinator {
     const state = !source.waitsForNetwork && !machine.online ? { ...machine, online: true } : machine;
     const learned = this.#settings.adaptiveOnBattery && state.power !== 'ac' ? this.#learner(id, state.networkId).intervalSec : undefined;
     source.applyHeartbeat(
-      decideHeartbeat(state, this.#settings, { critical: this.#critical(id), learnedIntervalSec: learned, serverKeepaliveSec: undefined }),
+      decideHeartbeat(state, this.#settings, {
+        critical: this.#critical(id),
+        learnedIntervalSec: learned,
+        serverKeepaliveSec: undefined,
+        reconnect: source.reconnectBounds,
+      }),
     );
   }
 

@@ -51,6 +51,28 @@ export interface HeartbeatDecision {
   readonly timeoutSec: number;
   /** In words, for the connection panel: "battery, adaptive, 180 s". */
   readonly reason: string;
+  /** Reconnect backoff bounds for this profile (full jitter between 0 and the growing ceiling). */
+  readonly backoff: BackoffBounds;
+}
+
+/** The base and the cap of a reconnect backoff, in ms. */
+export interface BackoffBounds {
+  readonly baseMs: number;
+  readonly capMs: number;
+}
+
+/**
+ * Reconnect backoff per power profile, from the connection's configured bounds: on AC as configured;
+ * on battery each doubled (fewer wake-ups while a server is away), at most 10 minutes; on low battery
+ * (unless critical) a base of at least 30 s and a cap of at least 10 minutes. While offline or asleep
+ * there are no attempts at all, and coming back reconnects at once, whatever the bounds.
+ */
+export function backoffFor(power: PowerSource, configured: BackoffBounds, critical: boolean): BackoffBounds {
+  if (power === 'ac') return configured;
+  if (power === 'low-battery' && !critical) {
+    return { baseMs: Math.max(configured.baseMs * 4, 30_000), capMs: Math.max(configured.capMs * 4, 600_000) };
+  }
+  return { baseMs: configured.baseMs * 2, capMs: Math.max(configured.capMs, Math.min(configured.capMs * 2, 600_000)) };
 }
 
 /** What the policy knows about one connection. */
@@ -61,7 +83,12 @@ export interface ConnectionFacts {
   readonly learnedIntervalSec: number | undefined;
   /** A keep-alive the server imposes (MQTT 5 CONNACK Server Keep Alive), in seconds. */
   readonly serverKeepaliveSec: number | undefined;
+  /** The reconnect bounds the configuration gives this connection (AC power uses them as they are). */
+  readonly reconnect?: BackoffBounds | undefined;
 }
+
+/** mqtt.js's and the configuration's default reconnect bounds, when a connection gives none. */
+const DEFAULT_RECONNECT: BackoffBounds = { baseMs: 1000, capMs: 60_000 };
 
 /**
  * Decides the heartbeat for one connection.
@@ -72,9 +99,10 @@ export interface ConnectionFacts {
  * A keep-alive the server imposes is never exceeded.
  */
 export function decideHeartbeat(machine: MachineState, settings: HeartbeatSettings, facts: ConnectionFacts): HeartbeatDecision {
-  if (machine.suspended) return { active: false, intervalSec: 0, timeoutSec: 0, reason: 'asleep: no heartbeats' };
-  if (!machine.online) return { active: false, intervalSec: 0, timeoutSec: 0, reason: 'offline: no heartbeats' };
-  const decision = byPower(machine.power, settings, facts);
+  const backoff = backoffFor(machine.power, facts.reconnect ?? DEFAULT_RECONNECT, facts.critical);
+  if (machine.suspended) return { active: false, intervalSec: 0, timeoutSec: 0, reason: 'asleep: no heartbeats', backoff };
+  if (!machine.online) return { active: false, intervalSec: 0, timeoutSec: 0, reason: 'offline: no heartbeats', backoff };
+  const decision = { ...byPower(machine.power, settings, facts), backoff };
   const serverSec = facts.serverKeepaliveSec;
   if (serverSec !== undefined && serverSec > 0 && decision.intervalSec > serverSec) {
     return { ...decision, intervalSec: serverSec, reason: `${decision.reason}; the server asks for ${serverSec} s` };
@@ -82,7 +110,7 @@ export function decideHeartbeat(machine: MachineState, settings: HeartbeatSettin
   return decision;
 }
 
-function byPower(power: PowerSource, settings: HeartbeatSettings, facts: ConnectionFacts): HeartbeatDecision {
+function byPower(power: PowerSource, settings: HeartbeatSettings, facts: ConnectionFacts): Omit<HeartbeatDecision, 'backoff'> {
   if (power === 'ac') {
     return { active: true, intervalSec: settings.acIntervalSec, timeoutSec: settings.acTimeoutSec, reason: `AC power, ${settings.acIntervalSec} s` };
   }

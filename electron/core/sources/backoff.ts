@@ -18,13 +18,23 @@ export const DEFAULT_BACKOFF: BackoffOptions = { baseMs: 1000, capMs: 60_000, re
 
 /** Tracks attempts for one connection and hands out the next delay. */
 export class Backoff {
-  readonly #options: BackoffOptions;
+  #options: BackoffOptions;
   readonly #random: () => number;
   #attempt = 0;
 
   constructor(options: BackoffOptions = DEFAULT_BACKOFF) {
     this.#options = options;
     this.#random = options.random ?? Math.random;
+  }
+
+  /** Changes the base and the cap (a new power profile); the attempt count is kept. */
+  setBounds(bounds: { baseMs: number; capMs: number }): void {
+    this.#options = { ...this.#options, baseMs: bounds.baseMs, capMs: bounds.capMs };
+  }
+
+  /** The current base and cap, in ms. */
+  get bounds(): { baseMs: number; capMs: number } {
+    return { baseMs: this.#options.baseMs, capMs: this.#options.capMs };
   }
 
   /** How many delays have been handed out since the last reset. */

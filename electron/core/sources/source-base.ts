@@ -34,6 +34,9 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
   readonly #id: string;
   readonly #url: string;
   readonly #waitForNetwork: boolean | undefined;
+  readonly #backoff: Backoff;
+  /** The reconnect bounds the configuration gives (the policy scales them per power profile). */
+  readonly reconnectBounds: { baseMs: number; capMs: number };
 
   constructor(options: {
     id: string;
@@ -47,6 +50,8 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
     this.#id = options.id;
     this.#url = options.url;
     this.#waitForNetwork = options.waitForNetwork;
+    this.#backoff = options.backoff;
+    this.reconnectBounds = options.backoff.bounds;
     this.now = options.now ?? Date.now;
     this.lifecycle = new ConnectionLifecycle({
       link: { open: () => this.openLink(), drop: () => this.dropLink() },
@@ -114,6 +119,7 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
   /** Applies a heartbeat decision (the coordinator calls this whenever it changes). */
   applyHeartbeat(decision: HeartbeatDecision): void {
     this.decision = decision;
+    this.#backoff.setBounds(decision.backoff);
     this.heartbeatChanged(decision);
     this.emit('status', this.status());
   }
