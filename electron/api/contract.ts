@@ -147,6 +147,8 @@ export const methods = {
       storeNotice: z.string().nullable(),
       /** Until when pop-ups are paused (epoch ms), or null. */
       pausedUntilMs: z.number().nullable(),
+      /** The managed policy: its file, the settings it locks, and why it was not applied if it was invalid. */
+      policy: z.object({ source: z.string().nullable(), locked: z.array(z.string()), error: z.string().nullable() }),
     }),
   },
 } as const;

@@ -111,6 +111,7 @@ export class ApiService {
           ? `The message history was damaged and a new one was started; the damaged file was kept as ${hub.storeRecovered.movedTo}.`
           : null,
         pausedUntilMs: hub.notificationsPausedUntilMs ?? null,
+        policy: { source: hub.policy.source ?? null, locked: [...hub.policy.locked], error: hub.policy.error ?? null },
       }),
     };
   }

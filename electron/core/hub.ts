@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Config, ConnectionConfig } from './config/config-schema.ts';
+import type { PolicyOutcome } from './config/policy.ts';
 import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
 import { decodePayload, PayloadError } from './message/decode-payload.ts';
@@ -67,6 +68,8 @@ export interface HubOptions {
   readonly signals?: SystemSignals;
   /** The IANA time zone quiet hours follow; the system's by default. */
   readonly timeZone?: string;
+  /** What the managed policy did to the configuration (locked settings, an invalid policy). */
+  readonly policy?: PolicyOutcome;
   /** Carries out a notification's http action (a POST to its URL); fetch by default. */
   readonly httpAction?: (url: string) => Promise<{ status: number }>;
 }
@@ -161,6 +164,8 @@ export class Hub extends TypedEmitter<HubEvents> {
   /** Set when the store found at start was damaged and moved aside: shown to the person. */
   readonly storeRecovered: RecoveredStore | undefined;
   readonly #center: NotificationCenter;
+  /** What the managed policy did: locked settings, values it overrode, or why it was not applied. */
+  readonly policy: PolicyOutcome;
   readonly #notificationSettings: Config['notifications'];
   readonly #httpAction: (url: string) => Promise<{ status: number }>;
 
@@ -190,6 +195,7 @@ export class Hub extends TypedEmitter<HubEvents> {
         return { status: response.status };
       });
     this.#notificationSettings = options.config.notifications;
+    this.policy = options.policy ?? { source: undefined, locked: [], overridden: [], error: undefined };
     this.#center = new NotificationCenter({
       notifier: this.#notifier,
       settings: options.config.notifications,
@@ -350,6 +356,21 @@ export class Hub extends TypedEmitter<HubEvents> {
       } catch (error) {
         this.#logger.error('notifier failed', { error: (error as Error).message });
       }
+    }
+    if (this.policy.error) {
+      this.#logger.error('the managed policy was not applied; starting with the configuration alone', { error: this.policy.error });
+      try {
+        this.#notifier.show({ seq: 0, title: 'Pushdesk: the managed policy is invalid', body: this.policy.error.slice(0, 500), urgency: 'normal', channel: 'Pushdesk' });
+      } catch (error) {
+        this.#logger.error('notifier failed', { error: (error as Error).message });
+      }
+    }
+    for (const o of this.policy.overridden) {
+      this.#logger.warn('a setting is locked by the managed policy; the configuration\'s value is ignored', {
+        setting: o.path,
+        configured: JSON.stringify(o.configured),
+        policy: o.policy === undefined ? 'the default' : JSON.stringify(o.policy),
+      });
     }
     this.#scheduleIndex(0);
     this.#scheduleRetention(5000);

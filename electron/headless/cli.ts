@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfigFile } from '../core/config/load-config.ts';
+import { ConfigError } from '../core/config/load-config.ts';
+import { defaultPolicyPath, loadConfigWithPolicy } from '../core/config/policy.ts';
 import { createJsonLogger } from '../core/logger.ts';
 import { EXPORT_FORMATS, parseSince, writeExport, type ExportFormat } from '../core/store/export.ts';
 import { MessageStore } from '../core/store/message-store.ts';
@@ -13,6 +14,7 @@ const USAGE = `usage: npm run hub -- --config <file.json> --data-dir <dir> [--po
   --config    the configuration file (see docs/configuration.md)
   --data-dir  where the message store lives (created if missing)
   --port      port for the browser UI on 127.0.0.1 (default: a free one)
+  --policy    a managed policy file (default: /etc/pushdesk/policy.json when it exists; see docs/deployment.md)
 
 export prints the stored history, oldest first: JSONL (one message per line, the default) or CSV.
   --channel   only this channel
@@ -87,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         'data-dir': { type: 'string' },
         port: { type: 'string' },
+        policy: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -114,13 +117,15 @@ async function main(argv: string[]): Promise<number> {
   const logger = createJsonLogger();
   let app;
   try {
-    const config = loadConfigFile(configPath);
+    const policyPath = values.policy === undefined ? defaultPolicyPath(process.platform) : resolve(BASE, values.policy);
+    const { config, policy } = loadConfigWithPolicy(configPath, policyPath, values.policy !== undefined);
     app = await startHeadless({
       config,
       dataDir,
       notifier: createHeadlessNotifier({ appName: 'Pushdesk', logger }),
       logger,
       port,
+      policy,
     });
   } catch (error) {
     process.stderr.write(`pushdesk: ${error instanceof ConfigError ? error.message : (error as Error).message}\n`);

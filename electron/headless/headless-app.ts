@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { isOpenableLink } from '../api/links.ts';
 import { ApiService } from '../core/api-service.ts';
 import type { Config } from '../core/config/config-schema.ts';
+import type { PolicyOutcome } from '../core/config/policy.ts';
 import { Hub } from '../core/hub.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Notifier } from '../core/notify/notifier.ts';
@@ -32,6 +33,8 @@ export async function startHeadless(options: {
   uiDir?: string;
   /** Machine signals; on Linux the /sys, interface and logind readings by default. */
   signals?: SystemSignals;
+  /** What the managed policy did to the configuration. */
+  policy?: PolicyOutcome;
 }): Promise<HeadlessApp> {
   const signals = options.signals ?? (process.platform === 'linux' ? new LinuxSignals() : undefined);
   const hub = new Hub({
@@ -40,6 +43,7 @@ export async function startHeadless(options: {
     notifier: options.notifier,
     logger: options.logger,
     ...(signals ? { signals } : {}),
+    ...(options.policy ? { policy: options.policy } : {}),
   });
   // A notification's view action: the link was checked by the core; the desktop's browser opens it.
   hub.on('openLink', (url) => {

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray, type NativeImage } from 'electron';
 import { isOpenableLink } from '../api/links.ts';
 import { ApiService, type ExportRequest } from '../core/api-service.ts';
-import { loadConfigFile } from '../core/config/load-config.ts';
+import { defaultPolicyPath, loadConfigWithPolicy } from '../core/config/policy.ts';
 import { Hub } from '../core/hub.ts';
 import { proxyFromPac } from '../core/sources/proxy.ts';
 import { createJsonLogger } from '../core/logger.ts';
@@ -119,7 +119,9 @@ app.on('window-all-closed', () => {
 
 void app.whenReady().then(async () => {
   try {
-    const config = loadConfigFile(configPath());
+    // The managed policy from the platform's system location (docs/deployment.md); an invalid one is
+    // reported by the hub at start (log, notification, status) and the configuration is used alone.
+    const { config, policy } = loadConfigWithPolicy(configPath(), defaultPolicyPath(process.platform), false);
     alerts = createAlertWindows({ ipcMain, preloadPath: join(import.meta.dirname, '../preload/alert.cjs'), logger });
     hub = new Hub({
       config,
@@ -128,6 +130,7 @@ void app.whenReady().then(async () => {
       logger,
       proxyFor: await systemProxies(config.connections.map((c) => c.url)),
       signals: new ElectronSignals(),
+      policy,
     });
   } catch (error) {
     dialog.showErrorBox('Pushdesk cannot start', (error as Error).message);

@@ -196,6 +196,7 @@ describe('ApiService on a hub that is not started', () => {
       ],
       storeNotice: null,
       pausedUntilMs: null,
+      policy: { source: null, locked: [], error: null },
     });
     expect(JSON.stringify(status)).not.toContain('secret');
   });

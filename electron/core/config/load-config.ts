@@ -53,9 +53,9 @@ export function parseConfig(value: unknown, source = 'configuration'): Config {
  * Relative file names (`passwordFile`, `tls.caFile`, `tls.certFile`, `tls.keyFile`) are taken relative to
  * the configuration file's folder.
  *
- * @throws ConfigError when the file is missing, is not JSON, or does not match the schema.
+ * @throws ConfigError when the file is missing, is not JSON, or does not match the schema (after `prepare`).
  */
-export function loadConfigFile(path: string): Config {
+export function loadConfigFile(path: string, prepare: (raw: unknown) => unknown = (raw) => raw): Config {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -68,7 +68,8 @@ export function loadConfigFile(path: string): Config {
   } catch (error) {
     throw new ConfigError(path, [`not valid JSON: ${(error as Error).message}`]);
   }
-  const config = parseConfig(value, path);
+  // `prepare` is where a managed policy is applied, before validation (see policy.ts).
+  const config = parseConfig(prepare(value), path);
   const near = (file: string | undefined): string | undefined => (file === undefined ? undefined : resolve(dirname(path), file));
   return {
     ...config,
