@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Config, ConnectionConfig } from './config/config-schema.ts';
 import type { PolicyOutcome } from './config/policy.ts';
+import { problemRecorder, writeSnapshot, type HubSnapshot, type Problem } from './diagnostics.ts';
 import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
 import { decodePayload, PayloadError } from './message/decode-payload.ts';
@@ -113,6 +114,9 @@ function numericValue(text: string): number | undefined {
   return undefined;
 }
 
+/** How often the hub refreshes its diagnostics snapshot in the data directory (ms). */
+const SNAPSHOT_INTERVAL_MS = 60_000;
+
 /** How often retention runs, and how soon the next step follows when it had more to remove (ms). */
 const RETENTION_INTERVAL_MS = 60_000;
 const RETENTION_BUSY_MS = 1000;
@@ -164,6 +168,9 @@ export class Hub extends TypedEmitter<HubEvents> {
   /** Set when the store found at start was damaged and moved aside: shown to the person. */
   readonly storeRecovered: RecoveredStore | undefined;
   readonly #center: NotificationCenter;
+  readonly #problems: () => Problem[];
+  readonly #dataDir: string;
+  #snapshotTimer: NodeJS.Timeout | undefined;
   /** What the managed policy did: locked settings, values it overrode, or why it was not applied. */
   readonly policy: PolicyOutcome;
   readonly #notificationSettings: Config['notifications'];
@@ -172,7 +179,10 @@ export class Hub extends TypedEmitter<HubEvents> {
   constructor(options: HubOptions) {
     super();
     this.#notifier = options.notifier;
-    this.#logger = options.logger;
+    const recorder = problemRecorder(options.logger, options.now);
+    this.#logger = recorder.logger;
+    this.#problems = recorder.problems;
+    this.#dataDir = options.dataDir;
     this.#now = options.now ?? Date.now;
     this.#uiBatchMs = options.uiBatchMs ?? 50;
     // Passwords first: a missing file or variable must fail before anything is opened.
@@ -374,6 +384,10 @@ export class Hub extends TypedEmitter<HubEvents> {
     }
     this.#scheduleIndex(0);
     this.#scheduleRetention(5000);
+    // The latest state for `npm run hub -- diagnostics`, which reads it beside the running hub.
+    this.#writeSnapshot();
+    this.#snapshotTimer = setInterval(() => this.#writeSnapshot(), SNAPSHOT_INTERVAL_MS);
+    this.#snapshotTimer.unref?.();
     // Alerts that were waiting for acknowledgement when the hub last stopped come back, and repeat.
     const waiting = this.#store.unacknowledged().reverse();
     if (waiting.length > 0) {
@@ -628,6 +642,8 @@ export class Hub extends TypedEmitter<HubEvents> {
   /** Flushes pending writes, disconnects and closes the store. */
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearInterval(this.#snapshotTimer);
+    if (this.#started) this.#writeSnapshot();
     this.#center.stop();
     clearTimeout(this.#indexTimer);
     clearTimeout(this.#retentionTimer);
@@ -677,6 +693,26 @@ export class Hub extends TypedEmitter<HubEvents> {
       this.#scheduleRetention(more ? RETENTION_BUSY_MS : RETENTION_INTERVAL_MS);
     }, delayMs);
     this.#retentionTimer.unref?.();
+  }
+
+  /** What the diagnostics bundle shows of this hub: connections with heartbeat figures, recent problems. */
+  snapshot(): HubSnapshot {
+    return {
+      writtenAt: new Date(this.#now()).toISOString(),
+      deviceId: this.deviceId,
+      connections: this.connectionStatuses(),
+      recentProblems: this.#problems(),
+      policy: this.policy,
+    };
+  }
+
+  #writeSnapshot(): void {
+    try {
+      writeSnapshot(this.#dataDir, this.snapshot());
+    } catch (error) {
+      // Not through #logger: a failing disk would otherwise fill the problem list with itself.
+      this.#logger.info('could not write the diagnostics snapshot', { error: (error as Error).message });
+    }
   }
 
   /** Runs retention now until nothing is left to remove (tests, and the diagnostics command). */

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/config/load-config.ts';
 import { defaultPolicyPath, loadConfigWithPolicy } from '../core/config/policy.ts';
 import { createJsonLogger } from '../core/logger.ts';
+import { buildDiagnostics } from '../core/diagnostics.ts';
 import { EXPORT_FORMATS, parseSince, writeExport, type ExportFormat } from '../core/store/export.ts';
 import { MessageStore } from '../core/store/message-store.ts';
 import { createHeadlessNotifier } from './node-notifier-adapter.ts';
@@ -10,6 +12,7 @@ import { startHeadless } from './headless-app.ts';
 
 const USAGE = `usage: npm run hub -- --config <file.json> --data-dir <dir> [--port <n>]
        npm run hub -- export --data-dir <dir> [--format jsonl|csv] [--channel <name>] [--since <time>]
+       npm run hub -- diagnostics --data-dir <dir> [--config <file.json>] [--policy <file>]
 
   --config    the configuration file (see docs/configuration.md)
   --data-dir  where the message store lives (created if missing)
@@ -19,7 +22,47 @@ const USAGE = `usage: npm run hub -- --config <file.json> --data-dir <dir> [--po
 export prints the stored history, oldest first: JSONL (one message per line, the default) or CSV.
   --channel   only this channel
   --since     a date or date-time (2026-11-01, 2026-11-01T08:00:00Z) or an age (90m, 24h, 7d)
-  It reads the store without locking it, so it works while the hub runs.`;
+  It reads the store without locking it, so it works while the hub runs.
+
+diagnostics prints one JSON document for support: versions, the configuration and policy with secrets
+removed, store statistics, and the running hub's connections, heartbeat figures and recent problems
+(from the snapshot it refreshes every minute in the data directory).`;
+
+/** `npm run hub -- diagnostics ...`: the diagnostics bundle to standard output. */
+function diagnosticsCommand(argv: string[]): number {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { 'data-dir': { type: 'string' }, config: { type: 'string' }, policy: { type: 'string' } },
+      strict: true,
+    }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!values['data-dir']) {
+    process.stderr.write(`--data-dir is required\n${USAGE}\n`);
+    return 2;
+  }
+  let config;
+  let policy;
+  if (values.config !== undefined) {
+    const policyPath = values.policy === undefined ? defaultPolicyPath(process.platform) : resolve(BASE, values.policy);
+    try {
+      ({ config, policy } = loadConfigWithPolicy(resolve(BASE, values.config), policyPath, values.policy !== undefined));
+    } catch (error) {
+      // A broken configuration is exactly what support needs to see: say it, and go on without it.
+      policy = undefined;
+      config = undefined;
+      process.stderr.write(`pushdesk diagnostics: ${(error as Error).message}\n`);
+    }
+  }
+  const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  const bundle = buildDiagnostics({ dataDir: resolve(BASE, values['data-dir']), config, policy, appVersion: version });
+  process.stdout.write(`${JSON.stringify(bundle, null, 2)}\n`);
+  return 0;
+}
 
 /** Where relative paths given on the command line start: the folder the user typed them in. */
 const BASE = process.env.INIT_CWD ?? process.cwd();
@@ -81,6 +124,7 @@ async function exportCommand(argv: string[]): Promise<number> {
  */
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'export') return exportCommand(argv.slice(1));
+  if (argv[0] === 'diagnostics') return diagnosticsCommand(argv.slice(1));
   let values;
   try {
     ({ values } = parseArgs({

@@ -20,10 +20,12 @@ export async function startHubProcess(options: {
   configPath: string;
   dataDir: string;
   env?: Record<string, string>;
+  /** More command-line arguments (--policy, --port). */
+  extraArgs?: readonly string[];
 }): Promise<HubProcess> {
   const child = spawn(
     process.execPath,
-    ['--disable-warning=ExperimentalWarning', CLI, '--config', options.configPath, '--data-dir', options.dataDir],
+    ['--disable-warning=ExperimentalWarning', CLI, '--config', options.configPath, '--data-dir', options.dataDir, ...(options.extraArgs ?? [])],
     { env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -939,6 +939,11 @@ export class MessageStore {
     return rows.map(toStored);
   }
 
+  /** The schema version of the file (PRAGMA user_version). */
+  schemaVersion(): number {
+    return (this.#db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+  }
+
   /** Full integrity check (slow on a large store: for diagnostics and tests). */
   integrityCheck(): string[] {
     return (this.#db.prepare('PRAGMA integrity_check').all() as { integrity_check: string }[]).map((r) => r.integrity_check);
