@@ -61,9 +61,19 @@ export function isTimeZone(timeZone: string): boolean {
   }
 }
 
-/** The time zone of this machine, as the runtime reports it (for example "Europe/Berlin"). */
-export function systemTimeZone(): string {
-  return Intl.DateTimeFormat().resolvedOptions().timeZone;
+let systemZone: { zone: string; readAtMs: number } | undefined;
+
+/**
+ * The time zone of this machine, as the runtime reports it (for example "Europe/Berlin").
+ *
+ * Asked at most once a minute: building the formatter that knows it costs tens of microseconds, too
+ * much for every message of a busy feed, and a minute is soon enough to follow a laptop that travels.
+ */
+export function systemTimeZone(nowMs: number = Date.now()): string {
+  if (systemZone === undefined || nowMs - systemZone.readAtMs >= 60_000 || nowMs < systemZone.readAtMs) {
+    systemZone = { zone: Intl.DateTimeFormat().resolvedOptions().timeZone, readAtMs: nowMs };
+  }
+  return systemZone.zone;
 }
 
 /**

@@ -52,7 +52,8 @@ export function digestText(count: number, highPriority: number): string {
  */
 export class OfflineDigest<T> {
   readonly #settings: DigestSettings;
-  readonly #held = new Map<string, DigestEntry<T>>();
+  /** Held messages by tag; `item` is kept for the first `minMessages` only (see hold). */
+  readonly #held = new Map<string, Omit<DigestEntry<T>, 'item'> & { readonly item: T | undefined }>();
   #shownAlone = 0;
   #shownHigh = 0;
 
@@ -73,7 +74,9 @@ export class OfflineDigest<T> {
   /** Holds a message for the digest; returns how many it counts so far. */
   hold(entry: DigestEntry<T>): number {
     this.#held.delete(entry.tag);
-    this.#held.set(entry.tag, entry);
+    // Only the first messages can ever be released one by one: beyond `minMessages` the backlog is a
+    // digest, so a day's backlog keeps its counts here, not every message.
+    this.#held.set(entry.tag, this.#held.size < this.#settings.minMessages ? entry : { ...entry, item: undefined });
     return this.count;
   }
 
@@ -99,7 +102,9 @@ export class OfflineDigest<T> {
     if (held.length === 0) return { kind: 'empty' };
     const count = held.length + shownAlone;
     if (count < this.#settings.minMessages) {
-      return { kind: 'release', items: held.map((e) => e.item), reason: `backlog of ${count}, fewer than ${this.#settings.minMessages}: shown one by one` };
+      // An entry held without its item (a larger backlog that shrank through clears) stays in history only.
+      const items = held.flatMap((e) => (e.item === undefined ? [] : [e.item]));
+      return { kind: 'release', items, reason: `backlog of ${count}, fewer than ${this.#settings.minMessages}: shown one by one` };
     }
     const highPriority = held.filter((e) => e.priority >= 4).length + shownHigh;
     const summary: DigestSummary = {
