@@ -187,6 +187,11 @@ describe('decodePayload: ntfy-style JSON', () => {
     expect(() => decodePayload(json({ title: 't', actions: [action] }), 'c')).toThrow(`field "${field}"`);
   });
 
+  it('reads a sequence id: the message replaces the one with that id', () => {
+    expect(decodePayload(json({ id: 'deploy-2', sequence_id: 'deploy-1', title: 'Deploy 50%' }), 'c').sequenceId).toBe('deploy-1');
+    expect(() => decodePayload(json({ sequence_id: 'a b', title: 't' }), 'c')).toThrow('field "sequence_id" must be 1 to 128 letters');
+  });
+
   it('refuses an acknowledgement repeat under 30 s', () => {
     expect(() => decodePayload(json({ title: 't', ack: true, ack_repeat: 5 }), 'c')).toThrow('field "ack_repeat" must be at least 30 (seconds)');
   });

@@ -58,6 +58,11 @@ const jsonMessageSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1 to 128 letters, digits or _ . : -')
     .optional(),
+  /** A newer version of the message with this id (or sequence id): it replaces it, in history and on screen. */
+  sequence_id: z
+    .string()
+    .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1 to 128 letters, digits or _ . : -')
+    .optional(),
   title: z.string().max(1024).optional(),
   message: z.string().optional(),
   priority: z.number().int().min(1).max(5).optional(),
@@ -127,6 +132,7 @@ function decodeJson(text: string, channel: string): DecodedMessage {
     sentAtMs: m.time === undefined ? undefined : m.time * 1000,
     ...(m.receipts === undefined ? {} : { receipts: [...new Set(m.receipts)] }),
     ...(m.ack === true ? { requiresAck: true } : {}),
+    ...(m.sequence_id === undefined ? {} : { sequenceId: m.sequence_id }),
     ...(m.actions === undefined && m.ack_repeat === undefined
       ? {}
       : {

@@ -223,6 +223,9 @@ export class NotificationCenter {
             tag: effect.tag,
             replace: effect.replace,
             silent: effect.silent,
+            // It stays until dismissed: a summary that expired would look dismissed (notify-send cannot
+            // tell) and the next message would open a new one instead of updating the count.
+            sticky: true,
           });
           break;
         case 'digest':
