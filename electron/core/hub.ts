@@ -209,6 +209,7 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.#center = new NotificationCenter({
       notifier: this.#notifier,
       settings: options.config.notifications,
+      policy: this.policy.notifications,
       logger: this.#logger,
       now: this.#now,
       timeZone: options.timeZone,

@@ -68,6 +68,8 @@ export function notifySendArgs(request: NotificationRequest, options: NotifySend
   if (options.iconPath !== undefined && options.iconPath !== '') args.push(`--icon=${argumentText(options.iconPath, 4096)}`);
   if (request.sticky === true) args.push('--expire-time=0');
   if (request.silent === true) args.push('--hint=boolean:suppress-sound:true');
+  // The freedesktop sound naming spec's sound for a message that wants attention (priority 4 and up).
+  else if (request.sound === true) args.push('--hint=string:sound-name:message-new-instant');
   if (request.replace === true && options.knownId !== undefined && options.knownId > 0) {
     args.push(`--replace-id=${Math.trunc(options.knownId)}`);
   }

@@ -7,6 +7,7 @@ import { Hub } from '../../electron/core/hub.ts';
 import { silentLogger } from '../../electron/core/logger.ts';
 import type { NotificationRequest, Notifier, NotifierEvent } from '../../electron/core/notify/notifier.ts';
 import { MessageStore, type NewMessage } from '../../electron/core/store/message-store.ts';
+import type { PolicyOutcome } from '../../electron/core/config/policy.ts';
 
 /** A notifier that records what it shows and lets a test play the person. */
 class ScriptedNotifier implements Notifier {
@@ -50,7 +51,7 @@ describe('the hub and the notification rules', () => {
     }
   };
 
-  const openHub = (notifications: unknown = {}): Hub => {
+  const openHub = (notifications: unknown = {}, policy?: PolicyOutcome): Hub => {
     const config = parseConfig({
       deviceId: 'desk',
       notifications,
@@ -63,6 +64,7 @@ describe('the hub and the notification rules', () => {
       logger: silentLogger,
       now: () => now,
       timeZone: 'UTC',
+      ...(policy ? { policy } : {}),
       httpAction: (url) => {
         posted.push(url);
         return Promise.resolve({ status: 204 });
@@ -136,6 +138,22 @@ describe('the hub and the notification rules', () => {
     expect(links).toEqual(['https://tickets.example/1']);
     expect(posted).toEqual(['https://alarms.example/silence/1']);
     expect(() => hub.chooseNotificationAction(999, 'view:0')).toThrow('no message with seq 999');
+  });
+
+  it('keeps an urgent message quiet in quiet hours when the policy forbids the exception, over the person\u2019s setting', () => {
+    const quietAllDay = { quietHours: { enabled: true, urgentBypass: true, windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', end: '00:00' }] } };
+    // An urgent alert still waiting for acknowledgement is shown again at start: the person's setting lets it
+    // through quiet hours...
+    seed(message('urgent', { priority: 5, requiresAck: true }));
+    const allowed = openHub(quietAllDay);
+    allowed.start();
+    expect(notifier.shown.map((n) => n.title)).toEqual(['title urgent']);
+    return allowed.stop().then(() => {
+      // ...and the policy that forbids the exception keeps it back.
+      notifier.shown.length = 0;
+      openHub(quietAllDay, { source: '/etc/pushdesk/policy.json', locked: [], overridden: [], error: undefined, notifications: { urgentBypassesQuietHours: false } }).start();
+      expect(notifier.shown).toEqual([]);
+    });
   });
 
   it('says which channels are muted now, and tells when pop-ups are paused and resumed', () => {

@@ -97,6 +97,26 @@ describe('critical alerts in the rules engine', () => {
     expect(engine.dueRepeats()).toMatchObject([{ kind: 'show', repeat: true }]);
   });
 
+  it('shows an alert that arrived in quiet hours once they are over, and repeats it until acknowledged', () => {
+    const { engine, clock } = engineWith({ quietHours: { enabled: true, windows: [{ days: ['wed'], start: '22:00', end: '07:00' }] } }, '2025-06-11T20:30:00Z');
+    const tag = notificationTag(alert());
+    expect(engine.handle(alert({ ackRepeatSec: 60 }))).toMatchObject({ kind: 'none' });
+    clock.nowMs += 60_000;
+    expect(engine.dueRepeats()).toMatchObject([{ kind: 'none', reason: expect.stringContaining('quiet hours') }]);
+    clock.nowMs = Date.parse('2025-06-12T05:00:30Z');
+    expect(engine.dueRepeats()).toMatchObject([{ kind: 'show', tag, repeat: true }]);
+    engine.acknowledge(tag);
+    clock.nowMs += 600_000;
+    expect(engine.dueRepeats()).toEqual([]);
+  });
+
+  it('does not keep an alert of a muted channel waiting', () => {
+    const { engine, clock } = engineWith({ channels: { Ops: { muted: true } } });
+    expect(engine.handle(alert({ channel: 'Ops' })).kind).toBe('none');
+    clock.nowMs += 3_600_000;
+    expect(engine.dueRepeats()).toEqual([]);
+  });
+
   it('stops when the message is cleared or replaced by a version that needs no acknowledgement', () => {
     const { engine, clock } = engineWith();
     engine.handle(alert({ sequenceId: 'temp' }));

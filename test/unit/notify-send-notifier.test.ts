@@ -46,6 +46,11 @@ describe('notifySendArgs', () => {
     expect(options(notifySendArgs({ ...base, silent: false }, { appName: 'Pushdesk' }), 'hint')).toEqual([]);
   });
 
+  it('names a sound when the request wants one, unless it is silent', () => {
+    expect(options(notifySendArgs({ ...base, sound: true }, { appName: 'Pushdesk' }), 'hint')).toEqual(['string:sound-name:message-new-instant']);
+    expect(options(notifySendArgs({ ...base, sound: true, silent: true }, { appName: 'Pushdesk' }), 'hint')).toEqual(['boolean:suppress-sound:true']);
+  });
+
   it('replaces the remembered notification only when the request asks to replace and an id is known', () => {
     const tagged = { ...base, tag: 'seq:c1:42' };
     expect(options(notifySendArgs({ ...tagged, replace: true }, { appName: 'Pushdesk', knownId: 17 }), 'replace-id')).toEqual(['17']);

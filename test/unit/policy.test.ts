@@ -104,3 +104,17 @@ describe('loadConfigWithPolicy', () => {
     expect(defaultPolicyPath('win32', { ProgramData: 'D:\\PD' })).toBe(join('D:\\PD', 'Pushdesk', 'policy.json'));
   });
 });
+
+describe('the policy on urgent messages in quiet hours', () => {
+  it('is passed to the notification rules as the policy decides, over the person\u2019s setting', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pushdesk-policy-'));
+    try {
+      writeFileSync(join(dir, 'config.json'), JSON.stringify({ connections, notifications: { quietHours: { urgentBypass: true } } }));
+      writeFileSync(join(dir, 'policy.json'), JSON.stringify({ urgentBypassesQuietHours: false }));
+      const { policy } = loadConfigWithPolicy(join(dir, 'config.json'), join(dir, 'policy.json'), true);
+      expect(policy.notifications).toEqual({ urgentBypassesQuietHours: false });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

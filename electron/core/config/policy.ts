@@ -28,6 +28,8 @@ export const policySchema = z
     notifications: z.record(z.string(), z.unknown()).optional(),
     store: z.record(z.string(), z.unknown()).optional(),
     lock: z.array(lockPathSchema).default([]),
+    /** True: urgent messages always pass quiet hours and the pause; false: never (over the person's setting). */
+    urgentBypassesQuietHours: z.boolean().optional(),
   })
   .strict()
   .superRefine((policy, ctx) => {
@@ -58,6 +60,8 @@ export interface PolicyOutcome {
   readonly overridden: readonly { path: string; configured: unknown; policy: unknown }[];
   /** Why the policy file was not applied (the field named), when it was invalid. */
   readonly error: string | undefined;
+  /** What the policy decides about notifications beyond settings (urgent messages in quiet hours). */
+  readonly notifications?: { readonly urgentBypassesQuietHours?: boolean | undefined } | undefined;
 }
 
 /**
@@ -82,6 +86,9 @@ export function loadConfigWithPolicy(configPath: string, policyPath: string | un
       locked: loaded.policy?.lock ?? [],
       overridden,
       error: loaded.error,
+      ...(loaded.policy?.urgentBypassesQuietHours === undefined
+        ? {}
+        : { notifications: { urgentBypassesQuietHours: loaded.policy.urgentBypassesQuietHours } }),
     },
   };
 }

@@ -205,6 +205,7 @@ export class NotificationCenter {
               tag: effect.tag,
               replace: effect.replace,
               silent: effect.silent,
+              sound: effect.sound,
               sticky: effect.sticky,
               actions: message ? notificationActions(message) : undefined,
             },

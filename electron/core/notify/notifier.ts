@@ -27,6 +27,8 @@ export interface NotificationRequest {
   readonly replace?: boolean | undefined;
   /** No sound. */
   readonly silent?: boolean | undefined;
+  /** Ask for a sound even where the platform's default is silent (priority 4 and up). */
+  readonly sound?: boolean | undefined;
   /** Stays until dismissed (no timeout). */
   readonly sticky?: boolean | undefined;
   /** Buttons, where the platform shows them; otherwise the message view offers the same actions. */

@@ -7,7 +7,7 @@
  */
 import type { Priority } from '../../message/message.ts';
 import type { NotificationRequest, Urgency } from '../notifier.ts';
-import { CriticalAlerts } from './critical-alerts.ts';
+import { ackRepeatSec, CriticalAlerts } from './critical-alerts.ts';
 import { decideNotification, type RuleContext, type RuleMessage, type ShownDecision } from './decide-notification.ts';
 import { isTimeZone, systemTimeZone } from './local-time.ts';
 import { OfflineDigest } from './offline-digest.ts';
@@ -190,7 +190,14 @@ export class NotificationRules {
     const tag = notificationTag(message);
     const decision = decideNotification(message, this.#settings, this.#context());
     if (!decision.show) {
-      this.#alerts.acknowledge(tag);
+      // An alert kept back by quiet hours or a pause still waits for acknowledgement: it is tracked, so
+      // its repeats come (each decided again) once the quiet time is over. Muted or below the channel's
+      // minimum, it is not.
+      if (message.requiresAck && (decision.rule === 'quiet-hours' || decision.rule === 'pause')) {
+        this.#alerts.track(tag, ackRepeatSec(message.ackRepeatSec, this.#settings.critical), message);
+      } else {
+        this.#alerts.acknowledge(tag);
+      }
       this.#digest.drop(tag);
       if (this.#onScreen.delete(tag)) return { kind: 'withdraw', tag, reason: `replaced by a version that does not pop up: ${decision.reason}` };
       return { kind: 'none', tag, reason: decision.reason };

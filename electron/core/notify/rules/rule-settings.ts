@@ -1,8 +1,8 @@
 /**
  * The notification rule settings and the IT policy that bounds them, as zod schemas (docs/notifications.md).
  *
- * Not yet part of the configuration file: the schemas are ready to be plugged into config-schema.ts
- * (a `notifications` section) and into the managed policy.
+ * The configuration's `notifications` section is notificationRulesSchema; a managed policy can set and
+ * lock any of it, and its top-level `urgentBypassesQuietHours` is notificationPolicySchema's field.
  */
 import { z } from 'zod';
 import type { Priority } from '../../message/message.ts';
