@@ -48,7 +48,9 @@ describe('policySchema', () => {
     [{ lock: ['connections'] }, 'lock[0]: must name a setting'],
     [{ lock: ['heartbeat..x'] }, 'lock[0]'],
     [{ notifications: { quietHours: { windows: [{ days: ['mon'], start: '25:00', end: '07:00' }] } } }, 'notifications.quietHours.windows[0].start'],
-    [{ updates: { channel: 'beta' } }, 'unknown field(s) "updates"'],
+    [{ updates: { channel: 'Beta!' } }, 'updates.channel: must be a channel name'],
+    [{ updates: { url: 'ftp://updates.example' } }, 'updates.url: must be the update server address'],
+    [{ colour: 'red' }, 'unknown field(s) "colour"'],
   ])('refuses %j, naming the field', (value, field) => {
     const dir = mkdtempSync(join(tmpdir(), 'pushdesk-policy-'));
     try {
@@ -96,6 +98,17 @@ describe('loadConfigWithPolicy', () => {
     expect(loadConfigWithPolicy(join(dir, 'config.json'), join(dir, 'none.json'), true).policy.error).toBe(
       `${join(dir, 'none.json')}: the policy file does not exist`,
     );
+  });
+
+  it('carries the update server, channel and start-at-login default to the shells', () => {
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify({ updates: { url: 'https://updates.example/pushdesk', channel: 'beta' }, startAtLogin: true, lock: ['startAtLogin', 'updates'] }));
+    const { policy } = loadConfigWithPolicy(join(dir, 'config.json'), join(dir, 'policy.json'), true);
+    expect(policy).toMatchObject({
+      updates: { enabled: true, url: 'https://updates.example/pushdesk', channel: 'beta' },
+      startAtLogin: true,
+      locked: ['startAtLogin', 'updates'],
+      error: undefined,
+    });
   });
 
   it('reads each platform\u2019s system location', () => {

@@ -9,10 +9,13 @@ import { describeIssues, loadConfigFile } from './load-config.ts';
 /** The settings sections a managed policy can set and lock (more come with the desktop shell's settings). */
 export const POLICY_SECTIONS = ['heartbeat', 'notifications', 'store'] as const;
 
+/** Settings of the desktop shell a policy can lock besides the sections (they have no value in the configuration file). */
+export const SHELL_SETTINGS = ['startAtLogin', 'updates', 'language', 'theme'] as const;
+
 const lockPathSchema = z
   .string()
   .regex(
-    new RegExp(`^(${POLICY_SECTIONS.join('|')})(\\.[A-Za-z0-9_-]+)*$`),
+    new RegExp(`^((${POLICY_SECTIONS.join('|')})(\\.[A-Za-z0-9_-]+)*|${SHELL_SETTINGS.join('|')})$`),
     `must name a setting: a section (${POLICY_SECTIONS.join(', ')}) or a field in one, such as heartbeat.acIntervalSec`,
   );
 
@@ -30,6 +33,20 @@ export const policySchema = z
     lock: z.array(lockPathSchema).default([]),
     /** True: urgent messages always pass quiet hours and the pause; false: never (over the person's setting). */
     urgentBypassesQuietHours: z.boolean().optional(),
+    /** Updates: off entirely, or from this generic server and channel (the desktop shell's electron-updater). */
+    updates: z
+      .object({
+        enabled: z.boolean().default(true),
+        url: z
+          .string()
+          .refine((u) => /^https?:\/\//.test(u), 'must be the update server address, starting with https:// (or http://)')
+          .optional(),
+        channel: z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'must be a channel name such as latest or beta').optional(),
+      })
+      .strict()
+      .optional(),
+    /** Start at login: the default on managed machines (the person may change it unless `startAtLogin` is locked). */
+    startAtLogin: z.boolean().optional(),
   })
   .strict()
   .superRefine((policy, ctx) => {
@@ -62,6 +79,10 @@ export interface PolicyOutcome {
   readonly error: string | undefined;
   /** What the policy decides about notifications beyond settings (urgent messages in quiet hours). */
   readonly notifications?: { readonly urgentBypassesQuietHours?: boolean | undefined } | undefined;
+  /** Update server, channel, or updates turned off. */
+  readonly updates?: { readonly enabled: boolean; readonly url?: string | undefined; readonly channel?: string | undefined } | undefined;
+  /** The start-at-login default. */
+  readonly startAtLogin?: boolean | undefined;
 }
 
 /**
@@ -89,6 +110,8 @@ export function loadConfigWithPolicy(configPath: string, policyPath: string | un
       ...(loaded.policy?.urgentBypassesQuietHours === undefined
         ? {}
         : { notifications: { urgentBypassesQuietHours: loaded.policy.urgentBypassesQuietHours } }),
+      ...(loaded.policy?.updates === undefined ? {} : { updates: loaded.policy.updates }),
+      ...(loaded.policy?.startAtLogin === undefined ? {} : { startAtLogin: loaded.policy.startAtLogin }),
     },
   };
 }
