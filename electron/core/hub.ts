@@ -5,6 +5,7 @@ import type { PolicyOutcome } from './config/policy.ts';
 import { problemRecorder, writeSnapshot, type HubSnapshot, type Problem } from './diagnostics.ts';
 import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
+import type { SecretStore } from './secrets.ts';
 import { decodePayload, PayloadError } from './message/decode-payload.ts';
 import type { DecodedMessage, StoredMessage } from './message/message.ts';
 import type { Notifier } from './notify/notifier.ts';
@@ -73,6 +74,11 @@ export interface HubOptions {
   readonly policy?: PolicyOutcome;
   /** Carries out a notification's http action (a POST to its URL); fetch by default. */
   readonly httpAction?: (url: string) => Promise<{ status: number }>;
+  /**
+   * The shell's secret store, where `passwordSecret` names are looked up (once, in the constructor).
+   * Without it, a connection with `passwordSecret` is a configuration error.
+   */
+  readonly secrets?: SecretStore;
 }
 
 /** How a receipt fared when a message was marked read (or acknowledged). */
@@ -185,8 +191,8 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.#dataDir = options.dataDir;
     this.#now = options.now ?? Date.now;
     this.#uiBatchMs = options.uiBatchMs ?? 50;
-    // Passwords first: a missing file or variable must fail before anything is opened.
-    const passwords = new Map(options.config.connections.map((c) => [c.id, resolvePassword(c, options.env)]));
+    // Passwords first: a missing file, variable or stored secret must fail before anything is opened.
+    const passwords = new Map(options.config.connections.map((c) => [c.id, resolvePassword(c, options.env, options.secrets)]));
     // The lock first: another hub on this directory must not see its database opened and migrated.
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     this.#unlock = lockDataDir(options.dataDir);

@@ -3,21 +3,27 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../core/config/load-config.ts';
 import { defaultPolicyPath, loadConfigWithPolicy } from '../core/config/policy.ts';
-import { createJsonLogger } from '../core/logger.ts';
-import { buildDiagnostics } from '../core/diagnostics.ts';
+import { createShellLogger } from '../core/logger.ts';
+import { buildDiagnostics, redact } from '../core/diagnostics.ts';
+import { checkSecretName } from '../core/secrets.ts';
 import { EXPORT_FORMATS, parseSince, writeExport, type ExportFormat } from '../core/store/export.ts';
 import { MessageStore } from '../core/store/message-store.ts';
 import { createHeadlessNotifier } from './node-notifier-adapter.ts';
 import { startHeadless } from './headless-app.ts';
+import { SecretFile } from './secret-file.ts';
 
-const USAGE = `usage: npm run hub -- --config <file.json> --data-dir <dir> [--port <n>]
+const USAGE = `usage: npm run hub -- --config <file.json> --data-dir <dir> [--port <n>] [--log-dir <dir>]
        npm run hub -- export --data-dir <dir> [--format jsonl|csv] [--channel <name>] [--since <time>]
        npm run hub -- diagnostics --data-dir <dir> [--config <file.json>] [--policy <file>]
+       npm run hub -- secret set <name> --data-dir <dir>      (the value is read from standard input)
+       npm run hub -- secret delete <name> --data-dir <dir>
+       npm run hub -- secret list --data-dir <dir>
 
   --config    the configuration file (see docs/configuration.md)
   --data-dir  where the message store lives (created if missing)
   --port      port for the browser UI on 127.0.0.1 (default: a free one)
   --policy    a managed policy file (default: /etc/pushdesk/policy.json when it exists; see docs/deployment.md)
+  --log-dir   also write the log to <dir>/pushdesk.log (JSON lines, rotated at 5 MB, two older files kept)
 
 export prints the stored history, oldest first: JSONL (one message per line, the default) or CSV.
   --channel   only this channel
@@ -26,7 +32,12 @@ export prints the stored history, oldest first: JSONL (one message per line, the
 
 diagnostics prints one JSON document for support: versions, the configuration and policy with secrets
 removed, store statistics, and the running hub's connections, heartbeat figures and recent problems
-(from the snapshot it refreshes every minute in the data directory).`;
+(from the snapshot it refreshes every minute in the data directory).
+
+secret keeps the secrets connections name with "passwordSecret" in <data-dir>/secrets.json, a file
+only this user may read (mode 0600). set reads the value from standard input (typed at a terminal, it
+is not shown), never from the command line, where other users could see it (ps). list prints the
+names only.`;
 
 /** `npm run hub -- diagnostics ...`: the diagnostics bundle to standard output. */
 function diagnosticsCommand(argv: string[]): number {
@@ -119,12 +130,105 @@ async function exportCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** Reads a line from the terminal without echoing it; undefined when the person pressed Ctrl-C or Ctrl-D. */
+function readHiddenLine(prompt: string): Promise<string | undefined> {
+  const input = process.stdin;
+  return new Promise((resolve) => {
+    let value = '';
+    const finish = (result: string | undefined): void => {
+      input.off('data', onData);
+      input.setRawMode(false);
+      input.pause();
+      process.stderr.write('\n');
+      resolve(result);
+    };
+    const onData = (chunk: string): void => {
+      for (const ch of chunk) {
+        if (ch === '\r' || ch === '\n') return finish(value);
+        if (ch === '\u0003' || ch === '\u0004') return finish(undefined);
+        if (ch === '\u007f' || ch === '\b') value = Array.from(value).slice(0, -1).join('');
+        else if (ch >= ' ') value += ch;
+      }
+    };
+    process.stderr.write(prompt);
+    input.setEncoding('utf8');
+    input.setRawMode(true);
+    input.on('data', onData);
+    input.resume();
+  });
+}
+
+/** Reads a secret's value: typed at a terminal (hidden), or all of standard input less one final line break. */
+async function readSecretValue(name: string): Promise<string | undefined> {
+  if (process.stdin.isTTY) return readHiddenLine(`value of the secret "${name}" (not shown): `);
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+}
+
+/** `npm run hub -- secret set|delete|list ...`: the headless shell's secrets file. */
+async function secretCommand(argv: string[]): Promise<number> {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' } }, allowPositionals: true, strict: true }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const [action, name, ...extra] = positionals;
+  const wanted = action === 'list' ? 0 : 1;
+  if ((action !== 'set' && action !== 'delete' && action !== 'list') || positionals.length !== 1 + wanted) {
+    // Whatever came after the name is not repeated: it may be the value typed where it does not belong.
+    const why =
+      action === 'set' && extra.length > 0
+        ? 'secret set takes the value on standard input, not on the command line, where other users could see it (ps): nothing was stored'
+        : 'secret needs set <name>, delete <name> or list';
+    process.stderr.write(`${why}\n${USAGE}\n`);
+    return 2;
+  }
+  if (!values['data-dir']) {
+    process.stderr.write(`--data-dir is required\n${USAGE}\n`);
+    return 2;
+  }
+  const store = new SecretFile(resolve(BASE, values['data-dir']));
+  try {
+    if (action === 'list') {
+      for (const stored of store.list()) process.stdout.write(`${stored}\n`);
+      return 0;
+    }
+    if (name === undefined) return 2;
+    if (action === 'delete') {
+      if (!store.list().includes(name)) {
+        process.stderr.write(`pushdesk secret: no secret named "${name}" in ${store.path}\n`);
+        return 1;
+      }
+      store.delete(name);
+      process.stderr.write(`pushdesk secret: deleted "${name}" from ${store.path}\n`);
+      return 0;
+    }
+    checkSecretName(name);
+    const value = await readSecretValue(name);
+    if (value === undefined || value === '') {
+      process.stderr.write(`pushdesk secret: ${value === undefined ? 'cancelled' : 'the value on standard input is empty'}: nothing was stored\n`);
+      return 1;
+    }
+    store.set(name, value);
+    process.stderr.write(`pushdesk secret: stored "${name}" in ${store.path} (readable only by this user)\n`);
+    return 0;
+  } catch (error) {
+    process.stderr.write(`pushdesk secret: ${(error as Error).message}\n`);
+    return 1;
+  }
+}
+
 /**
  * `npm run hub`: the core under plain Node with the browser bridge. Prints the UI address on one line.
  */
 async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'export') return exportCommand(argv.slice(1));
   if (argv[0] === 'diagnostics') return diagnosticsCommand(argv.slice(1));
+  if (argv[0] === 'secret') return secretCommand(argv.slice(1));
   let values;
   try {
     ({ values } = parseArgs({
@@ -134,6 +238,7 @@ async function main(argv: string[]): Promise<number> {
         'data-dir': { type: 'string' },
         port: { type: 'string' },
         policy: { type: 'string' },
+        'log-dir': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -158,7 +263,14 @@ async function main(argv: string[]): Promise<number> {
   // npm runs scripts in the project folder; relative paths mean the folder the user typed them in.
   const configPath = resolve(BASE, values.config);
   const dataDir = resolve(BASE, values['data-dir']);
-  const logger = createJsonLogger();
+  // stderr always; with --log-dir, a rotating file too. Secrets are removed from both.
+  let logger;
+  try {
+    ({ logger } = createShellLogger({ dir: values['log-dir'] === undefined ? undefined : resolve(BASE, values['log-dir']), redact }));
+  } catch (error) {
+    process.stderr.write(`--log-dir: ${(error as Error).message}\n`);
+    return 2;
+  }
   let app;
   try {
     const policyPath = values.policy === undefined ? defaultPolicyPath(process.platform) : resolve(BASE, values.policy);
@@ -170,6 +282,7 @@ async function main(argv: string[]): Promise<number> {
       logger,
       port,
       policy,
+      secrets: new SecretFile(dataDir),
     });
   } catch (error) {
     process.stderr.write(`pushdesk: ${error instanceof ConfigError ? error.message : (error as Error).message}\n`);

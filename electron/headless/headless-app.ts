@@ -7,6 +7,7 @@ import type { PolicyOutcome } from '../core/config/policy.ts';
 import { Hub } from '../core/hub.ts';
 import type { Logger } from '../core/logger.ts';
 import type { Notifier } from '../core/notify/notifier.ts';
+import type { SecretStore } from '../core/secrets.ts';
 import type { SystemSignals } from '../core/heartbeat/system-signals.ts';
 import { exportHref, startBridge, type Bridge } from './bridge-server.ts';
 import { LinuxSignals } from './linux-signals.ts';
@@ -35,6 +36,8 @@ export async function startHeadless(options: {
   signals?: SystemSignals;
   /** What the managed policy did to the configuration. */
   policy?: PolicyOutcome;
+  /** Where `passwordSecret` names are looked up (the CLI passes the data directory's secrets file). */
+  secrets?: SecretStore;
 }): Promise<HeadlessApp> {
   const signals = options.signals ?? (process.platform === 'linux' ? new LinuxSignals() : undefined);
   const hub = new Hub({
@@ -44,6 +47,7 @@ export async function startHeadless(options: {
     logger: options.logger,
     ...(signals ? { signals } : {}),
     ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.secrets ? { secrets: options.secrets } : {}),
   });
   // A notification's view action: the link was checked by the core; the desktop's browser opens it.
   hub.on('openLink', (url) => {

@@ -1,28 +1,36 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, session, shell, Tray, type NativeImage } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, screen, session, shell, Tray, type NativeImage } from 'electron';
+import electronUpdater from 'electron-updater';
+import { SafeStorageSecretStore } from './secret-store.ts';
+import { hasBuiltInFeed, isManagedInstall, startUpdates, type RunningUpdates } from './updates.ts';
 import { isOpenableLink } from '../api/links.ts';
 import { ApiService, type ExportRequest } from '../core/api-service.ts';
 import { defaultPolicyPath, loadConfigWithPolicy } from '../core/config/policy.ts';
 import { Hub } from '../core/hub.ts';
 import { proxyFromPac } from '../core/sources/proxy.ts';
-import { createJsonLogger } from '../core/logger.ts';
 import { createAlertWindows, type AlertWindows } from './alert-window.ts';
+import { deepLinkFromArgv, DEEP_LINK_SCHEME, handleDeepLink, type DeepLinkActions } from './deep-link.ts';
 import { APP_USER_MODEL_ID, createElectronNotifier } from './electron-notifier.ts';
 import { ElectronSignals } from './electron-signals.ts';
 import { bindIpc } from './ipc-binding.ts';
 import { exportToChosenFile } from './export-file.ts';
+import { createAppLogger } from './logging.ts';
+import { applyStartAtLogin, resolveStartAtLogin, startedAtLogin, type StartAtLogin } from './login-item.ts';
+import { openSettings, type OpenedSettings, type WindowState } from './settings.ts';
 import { bindTray } from './tray-binding.ts';
+import { bindTrayMenu } from './tray-menu.ts';
 import type { TrayView } from './tray-state.ts';
+import { restorableBounds, trackWindowState } from './window-state.ts';
 
 /**
  * The desktop shell: tray, window and IPC around the core. Behaviour lives in electron/core.
  *
  * The configuration comes from `--config <file>` or `<userData>/config.json`; messages are stored in
- * the user-data folder, which `--data-dir <dir>` moves (tests give each run its own).
+ * the user-data folder, which `--data-dir <dir>` moves (tests give each run its own). The shell's own
+ * settings (window, start at login) are in `<userData>/settings.json`; logs in Electron's logs folder.
  */
-const logger = createJsonLogger();
 const rendererIndex = join(import.meta.dirname, '../renderer/index.html');
 const rendererUrl = pathToFileURL(rendererIndex).toString();
 let window: BrowserWindow | undefined;
@@ -30,7 +38,13 @@ let tray: Tray | undefined;
 let hub: Hub | undefined;
 let alerts: AlertWindows | undefined;
 let stopTray: (() => void) | undefined;
+let trayMenu: { refresh: () => void; stop: () => void } | undefined;
+let settings: OpenedSettings | undefined;
+let stopWindowState: (() => void) | undefined;
 let quitting = false;
+let updates: RunningUpdates | undefined;
+/** Set once the app is ready and the hub exists: before that, windows cannot open and links wait. */
+let ready = false;
 
 /** The value after `--name` on the command line, if any. */
 function flag(name: string): string | undefined {
@@ -43,6 +57,9 @@ const dataDirFlag = flag('--data-dir');
 if (dataDirFlag) app.setPath('userData', resolve(dataDirFlag));
 // Windows shows toasts only for the AppUserModelID of the installer's Start menu shortcut.
 if (process.platform === 'win32') app.setAppUserModelId(APP_USER_MODEL_ID);
+// The platform's logs folder (~/Library/Logs/Pushdesk; <userData>/logs elsewhere, so after --data-dir).
+app.setAppLogsPath();
+const { logger, file: logFile } = createAppLogger({ logsDir: app.getPath('logs') });
 
 function configPath(): string {
   const given = flag('--config');
@@ -65,11 +82,31 @@ async function systemProxies(urls: readonly string[]): Promise<(url: string) => 
   return (url) => (/^(wss?|https?):/i.test(url) ? found.get(origin(url)) : undefined);
 }
 
+/** Where the window was left, if it still fits on today's displays. */
+function savedWindow(): { state: WindowState; bounds: NonNullable<ReturnType<typeof restorableBounds>> } | undefined {
+  const state = settings?.store.get('window');
+  const bounds = restorableBounds(state, screen.getAllDisplays());
+  return state && bounds ? { state, bounds } : undefined;
+}
+
+function saveWindowState(state: WindowState): void {
+  try {
+    settings?.store.set('window', state);
+  } catch (error) {
+    logger.warn('could not remember the window position', { error: (error as Error).message });
+  }
+}
+
 function showWindow(): void {
+  if (!ready) return;
   if (!window || window.isDestroyed()) {
+    const saved = savedWindow();
     window = new BrowserWindow({
-      width: 900,
-      height: 700,
+      width: saved?.bounds.width ?? 900,
+      height: saved?.bounds.height ?? 700,
+      ...(saved ? { x: saved.bounds.x, y: saved.bounds.y } : {}),
+      minWidth: 480,
+      minHeight: 360,
       show: false,
       title: 'Pushdesk',
       webPreferences: {
@@ -80,23 +117,120 @@ function showWindow(): void {
         webSecurity: true,
       },
     });
+    // Closing the window keeps Pushdesk in the tray; Quit (tray menu, or the OS at logout) ends it.
     window.on('close', (event) => {
       if (!quitting) {
         event.preventDefault();
         window?.hide();
       }
     });
+    stopWindowState?.();
+    stopWindowState = trackWindowState(window, saveWindowState);
     void window.loadFile(rendererIndex);
-    window.once('ready-to-show', () => window?.show());
+    // maximize() also shows the window: only once there is a page to show.
+    const maximized = saved?.state.maximized === true;
+    window.once('ready-to-show', () => {
+      if (maximized) window?.maximize();
+      window?.show();
+    });
   } else {
+    if (window.isMinimized()) window.restore();
     window.show();
     window.focus();
   }
 }
 
-// One Pushdesk per user: a second launch brings the first one's window up and quits.
-if (!app.requestSingleInstanceLock()) app.quit();
-app.on('second-instance', () => showWindow());
+/** Runs `action` once the window's page has loaded (at once if it has): the UI listens only from then. */
+function whenPageLoaded(action: () => void): void {
+  const contents = window?.webContents;
+  if (contents && !contents.isDestroyed() && contents.isLoading()) contents.once('did-finish-load', action);
+  else action();
+}
+
+/** pushdesk:// links (docs/logs-and-settings.md): what each kind does in this shell. */
+const deepLinkActions: DeepLinkActions = {
+  logger,
+  openMessage: (seq) => {
+    showWindow();
+    // The hub's openMessage event reaches the UI through the contract, as a clicked notification does.
+    whenPageLoaded(() => hub?.emit('openMessage', seq));
+  },
+  openChannel: () => {
+    // The contract has no event to select a channel yet: the window comes up, on the channel it shows.
+    showWindow();
+  },
+  confirmAddConnection: async (url, name) => {
+    const options = {
+      type: 'question' as const,
+      title: 'Pushdesk',
+      message: 'A link asks Pushdesk to add a connection',
+      detail: `Server: ${url}\nName: ${name ?? '(none given)'}\n\nAdd it only if you expected this link from someone you trust: Pushdesk would show what this server sends.`,
+      buttons: ['Cancel', 'Add connection'],
+      defaultId: 0,
+      cancelId: 0,
+      noLink: true,
+    };
+    const { response } = window && !window.isDestroyed() ? await dialog.showMessageBox(window, options) : await dialog.showMessageBox(options);
+    return response === 1;
+  },
+  addConnection: async (url) => {
+    // The core reads connections from the configuration at start; adding one at run time is not supported yet.
+    const options = {
+      type: 'info' as const,
+      title: 'Pushdesk',
+      message: 'Pushdesk cannot add a connection by itself yet',
+      detail: `Connections come from the configuration file (${configPath()}), which your IT department may manage. Give them this server address, or add it to the file and restart Pushdesk:\n\n${url}`,
+      buttons: ['OK'],
+      noLink: true,
+    };
+    if (window && !window.isDestroyed()) await dialog.showMessageBox(window, options);
+    else await dialog.showMessageBox(options);
+  },
+};
+
+/** Links that arrived before the hub was ready (at most a few: a flood of links is not queued). */
+const waitingLinks: string[] = [];
+
+function openDeepLink(raw: string): void {
+  if (!ready) {
+    if (waitingLinks.length < 5) waitingLinks.push(raw);
+    return;
+  }
+  handleDeepLink(raw, deepLinkActions).catch((error: unknown) => logger.warn('a pushdesk:// link failed', { error: (error as Error).message }));
+}
+
+/**
+ * Makes Pushdesk the handler of pushdesk:// links on Windows (for this user). macOS and Linux learn it
+ * from the installed app (electron-builder.yml `protocols`: Info.plist, the desktop entry's MIME type).
+ * A development run leaves the OS alone: it would register the bare Electron binary.
+ */
+function registerDeepLinks(): void {
+  if (process.platform !== 'win32') return;
+  if (!app.isPackaged) {
+    logger.info('pushdesk:// links not registered: development run');
+    return;
+  }
+  // Windows puts the link on the command line: the "--" before it ends Chromium's switches, so a
+  // crafted link cannot pass any.
+  if (!app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME, process.execPath, ['--'])) logger.warn('could not register as the handler of pushdesk:// links');
+}
+
+// One Pushdesk per user: a second launch brings the first one's window up, hands over a link it was
+// started with (Windows, Linux) and quits.
+const primary = app.requestSingleInstanceLock();
+if (!primary) app.quit();
+app.on('second-instance', (_event, argv) => {
+  showWindow();
+  const link = deepLinkFromArgv(argv);
+  if (link !== undefined) openDeepLink(link);
+});
+// macOS hands links over as an event, also before the app is ready (a link that started it).
+app.on('open-url', (event, url) => {
+  event.preventDefault();
+  openDeepLink(url);
+});
+// macOS: a click on the Dock icon.
+app.on('activate', () => showWindow());
 
 app.on('web-contents-created', (_event, contents) => {
   // No window ever opens inside the app; an http(s) link a message carries opens in the browser.
@@ -118,6 +252,17 @@ app.on('window-all-closed', () => {
 });
 
 void app.whenReady().then(async () => {
+  // A second instance only hands its arguments over (above) and quits.
+  if (!primary) return;
+  logger.info('Pushdesk starting', { logFile: logFile ?? '(stderr only)' });
+  try {
+    settings = openSettings({ dir: app.getPath('userData'), logger });
+  } catch (error) {
+    logger.warn('settings unavailable: defaults apply and nothing is remembered', { error: (error as Error).message });
+  }
+  // electron-store answers a synchronous IPC query meant for renderer-side stores; Pushdesk's pages
+  // never use one, and nothing but the contract binding listens on IPC.
+  ipcMain.removeAllListeners('electron-store-get-data');
   try {
     // The managed policy from the platform's system location (docs/deployment.md); an invalid one is
     // reported by the hub at start (log, notification, status) and the configuration is used alone.
@@ -131,6 +276,8 @@ void app.whenReady().then(async () => {
       proxyFor: await systemProxies(config.connections.map((c) => c.url)),
       signals: new ElectronSignals(),
       policy,
+      // `passwordSecret` references, encrypted with safeStorage (only available once the app is ready).
+      secrets: new SafeStorageSecretStore(app.getPath('userData')),
     });
   } catch (error) {
     dialog.showErrorBox('Pushdesk cannot start', (error as Error).message);
@@ -144,17 +291,38 @@ void app.whenReady().then(async () => {
     window: () => window,
     isTrustedFrame: (frame) => frame !== null && frame.url === rendererUrl,
   });
+  const running = hub;
+  ready = true;
+  // Start at login: the person's choice, else the managed policy's default; a policy lock wins.
+  const startAtLogin = (): StartAtLogin => resolveStartAtLogin(settings?.store.get('startAtLogin'), running.policy);
+  const loginHost = { app, platform: process.platform, execPath: process.execPath, env: process.env, logger };
+  applyStartAtLogin(startAtLogin().enabled, loginHost);
   tray = new Tray(trayImage('tray-connected'));
   tray.setToolTip('Pushdesk');
-  tray.setContextMenu(
-    Menu.buildFromTemplate([
-      { label: 'Open', click: () => showWindow() },
-      { type: 'separator' },
-      { label: 'Quit', click: () => app.quit() },
-    ]),
-  );
+  trayMenu = bindTrayMenu({
+    tray,
+    build: (template) => Menu.buildFromTemplate(template),
+    hub: running,
+    startAtLogin,
+    actions: {
+      open: () => showWindow(),
+      pause: (durationMs) => running.pauseNotifications(durationMs),
+      resume: () => running.resumeNotifications(),
+      setStartAtLogin: (enabled) => {
+        if (startAtLogin().locked) return;
+        try {
+          settings?.store.set('startAtLogin', enabled);
+        } catch (error) {
+          logger.warn('could not save the start-at-login choice', { error: (error as Error).message });
+        }
+        applyStartAtLogin(startAtLogin().enabled, loginHost);
+        trayMenu?.refresh();
+      },
+      quit: () => app.quit(),
+    },
+    onError: (error) => logger.warn('could not update the tray menu', { error: error.message }),
+  });
   tray.on('click', () => showWindow());
-  const running = hub;
   // A notification's view action: the core checked the link; the shell opens it in the browser.
   running.on('openLink', (url) => {
     if (isOpenableLink(url)) void shell.openExternal(url);
@@ -171,7 +339,24 @@ void app.whenReady().then(async () => {
     onError: (error) => logger.warn('could not update the tray', { error: error.message }),
   });
   hub.start();
-  showWindow();
+  registerDeepLinks();
+  // Updates as the managed policy allows: silent on managed machines, never a downgrade.
+  updates = startUpdates({
+    autoUpdater: electronUpdater.autoUpdater,
+    policy: running.policy,
+    managed: isManagedInstall(running.policy),
+    logger,
+    packaged: app.isPackaged,
+    builtInFeed: app.isPackaged && hasBuiltInFeed(process.resourcesPath),
+    notifyDownloaded: (version) => {
+      if (Notification.isSupported()) new Notification({ title: 'Pushdesk update ready', body: `Pushdesk ${version} installs when you quit Pushdesk.` }).show();
+    },
+  });
+  // Started by the OS at login: stay in the tray until the person opens the window.
+  if (!startedAtLogin(process.argv, app, process.platform)) showWindow();
+  // A link Pushdesk was started with (Windows, Linux), then any that arrived while it was starting (macOS).
+  const startLink = deepLinkFromArgv(process.argv);
+  for (const link of [...(startLink === undefined ? [] : [startLink]), ...waitingLinks.splice(0)]) openDeepLink(link);
 });
 
 const trayImages = new Map<string, NativeImage>();
@@ -198,10 +383,13 @@ function exportToFile(running: Hub, request: ExportRequest): ReturnType<typeof e
 }
 
 app.on('will-quit', (event) => {
+  updates?.stop(); // stops the checks; a downloaded update still installs on quit
   if (!hub) return;
   const running = hub;
   hub = undefined;
   stopTray?.();
+  trayMenu?.stop();
+  stopWindowState?.();
   event.preventDefault();
   void running.stop().finally(() => app.quit());
 });

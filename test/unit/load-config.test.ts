@@ -186,7 +186,7 @@ describe('parseConfig', () => {
     ['all three', { password: 'p', passwordFile: '/run/secret', passwordEnv: 'MQTT_PASSWORD' }],
   ])('rejects %s together', (_label, fields) => {
     expect(problemsOf({ connections: [connection(fields)] })).toEqual([
-      'connections[0].password: give at most one of password, passwordFile and passwordEnv',
+      'connections[0].password: give at most one of password, passwordFile, passwordEnv and passwordSecret',
     ]);
   });
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_HEARTBEAT } from '../heartbeat/heartbeat-policy.ts';
 import { notificationRulesSchema } from '../notify/rules/rule-settings.ts';
+import { SECRET_NAME, SECRET_NAME_RULE } from '../secrets.ts';
 
 const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
 
@@ -102,23 +103,38 @@ function urlWithProtocol(protocols: readonly string[], message: string) {
   }, message);
 }
 
-/** Credentials every kind takes; the secret comes from at most one of three places. */
+/**
+ * Credentials every kind takes; the secret comes from at most one of four places. `passwordSecret`
+ * names a secret the shell keeps (the keychain, or the headless hub's owner-only file), not the secret.
+ */
 const credentialFields = {
   username: z.string().optional(),
   password: z.string().optional(),
   passwordFile: z.string().optional(),
   passwordEnv: z.string().optional(),
+  passwordSecret: z.string().regex(SECRET_NAME, SECRET_NAME_RULE).optional(),
 };
 
-const atMostOneSecret = (c: { password?: string | undefined; passwordFile?: string | undefined; passwordEnv?: string | undefined }): boolean =>
-  [c.password, c.passwordFile, c.passwordEnv].filter((v) => v !== undefined).length <= 1;
-const atMostOneSecretError = { message: 'give at most one of password, passwordFile and passwordEnv', path: ['password'] };
+/** The secret fields of a connection, as the refinements below see them. */
+interface SecretSources {
+  password?: string | undefined;
+  passwordFile?: string | undefined;
+  passwordEnv?: string | undefined;
+  passwordSecret?: string | undefined;
+}
+
+/** How many of the four secret fields a connection gives. */
+const secretSourceCount = (c: SecretSources): number =>
+  [c.password, c.passwordFile, c.passwordEnv, c.passwordSecret].filter((v) => v !== undefined).length;
+
+const atMostOneSecret = (c: SecretSources): boolean => secretSourceCount(c) <= 1;
+const atMostOneSecretError = { message: 'give at most one of password, passwordFile, passwordEnv and passwordSecret', path: ['password'] };
 
 /**
  * One MQTT broker connection with its subscriptions.
  *
- * Credentials: `password` is accepted for simple setups, `passwordFile` and `passwordEnv` keep the
- * secret out of the configuration file.
+ * Credentials: `password` is accepted for simple setups; `passwordSecret`, `passwordFile` and
+ * `passwordEnv` keep the secret out of the configuration file.
  */
 export const mqttConnectionSchema = z
   .object({
@@ -156,7 +172,7 @@ export const ntfySubscriptionSchema = z
   .strict();
 
 /**
- * One ntfy-compatible server. With `username`, the secret (password, passwordFile or passwordEnv) is
+ * One ntfy-compatible server. With `username`, the secret (password, passwordFile, passwordEnv or passwordSecret) is
  * sent as HTTP Basic authentication; without it, as a Bearer access token.
  */
 export const ntfyConnectionSchema = z
@@ -185,8 +201,8 @@ export const ntfyConnectionSchema = z
   })
   .strict()
   .refine(atMostOneSecret, atMostOneSecretError)
-  .refine((c) => c.username === undefined || [c.password, c.passwordFile, c.passwordEnv].some((v) => v !== undefined), {
-    message: 'a username needs a password (password, passwordFile or passwordEnv)',
+  .refine((c) => c.username === undefined || secretSourceCount(c) > 0, {
+    message: 'a username needs a password (password, passwordFile, passwordEnv or passwordSecret)',
     path: ['username'],
   });
 

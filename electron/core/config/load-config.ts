@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
+import type { SecretStore } from '../secrets.ts';
 import { configSchema, type Config, type ConnectionConfig } from './config-schema.ts';
 
 /**
@@ -91,13 +92,18 @@ export function loadConfigFile(path: string, prepare: (raw: unknown) => unknown 
 }
 
 /**
- * Resolves a connection's password from `password`, `passwordFile` or `passwordEnv`.
+ * Resolves a connection's password from `password`, `passwordFile`, `passwordEnv` or `passwordSecret`.
  *
- * @throws ConfigError when the file cannot be read or the variable is not set.
+ * `passwordSecret` is looked up in `secrets`, the shell's secret store. Error messages name the
+ * connection and where the secret should have come from, never a value.
+ *
+ * @throws ConfigError when the file cannot be read, the variable is not set, or the named secret is not
+ * in the store (or the store cannot be read, or the shell has none).
  */
 export function resolvePassword(
   connection: ConnectionConfig,
   env: NodeJS.ProcessEnv = process.env,
+  secrets?: SecretStore,
 ): string | undefined {
   if (connection.password !== undefined) return connection.password;
   if (connection.passwordFile !== undefined) {
@@ -116,6 +122,19 @@ export function resolvePassword(
         `passwordEnv: the environment variable ${connection.passwordEnv} is not set`,
       ]);
     }
+    return value;
+  }
+  if (connection.passwordSecret !== undefined) {
+    const name = connection.passwordSecret;
+    const problem = (why: string): ConfigError => new ConfigError(`connection "${connection.id}"`, [`passwordSecret: ${why}`]);
+    if (secrets === undefined) throw problem(`the secret "${name}" cannot be looked up: this shell was started without a secret store`);
+    let value: string | undefined;
+    try {
+      value = secrets.get(name);
+    } catch (error) {
+      throw problem(`cannot read the secret "${name}": ${(error as Error).message}`);
+    }
+    if (value === undefined) throw problem(`no secret named "${name}" is stored${secrets.howToSet ? `; ${secrets.howToSet(name)}` : ''}`);
     return value;
   }
   return undefined;

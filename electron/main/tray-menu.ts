@@ -1,0 +1,156 @@
+import type { MenuItemConstructorOptions } from 'electron';
+import type { Hub } from '../core/hub.ts';
+import type { ConnectionState } from '../core/sources/connection-status.ts';
+import type { StartAtLogin } from './login-item.ts';
+
+/** The pause the tray offers (ms). */
+export const TRAY_PAUSE_MS = 60 * 60 * 1000;
+
+/** Connections listed in the menu by name; the rest are counted in one line. */
+export const MENU_CONNECTIONS_MAX = 10;
+
+/** Hub events come in bursts: the menu is rebuilt at most this often (ms), and only when it changed. */
+export const TRAY_MENU_UPDATE_MS = 250;
+
+const STATE_WORDS: Record<ConnectionState, string> = {
+  connecting: 'connecting…',
+  connected: 'connected',
+  reconnecting: 'reconnecting…',
+  offline: 'offline',
+  suspended: 'suspended',
+  stopped: 'stopped',
+};
+
+/** What the tray menu shows. */
+export interface TrayMenuInputs {
+  readonly connections: readonly { readonly id: string; readonly state: ConnectionState }[];
+  /** Until when notifications are paused (epoch ms); undefined, or a past instant, when they are not. */
+  readonly pausedUntilMs: number | undefined;
+  readonly nowMs: number;
+  /** The end of a pause as the person reads it ("14:30"). */
+  readonly formatTime: (epochMs: number) => string;
+  /** Start at login as resolved (omitted: the item is not shown). */
+  readonly startAtLogin?: StartAtLogin | undefined;
+}
+
+/** What the menu's items do. */
+export interface TrayMenuActions {
+  open(): void;
+  pause(durationMs: number): void;
+  resume(): void;
+  setStartAtLogin(enabled: boolean): void;
+  quit(): void;
+}
+
+/**
+ * The tray's context menu: Open; pause for an hour (or resume, naming the end); start at login (a
+ * checkbox, disabled when the policy locks it); each connection and its state (disabled items:
+ * information, not commands); Quit.
+ */
+export function trayMenuTemplate(inputs: TrayMenuInputs, actions: TrayMenuActions): MenuItemConstructorOptions[] {
+  const paused = inputs.pausedUntilMs !== undefined && inputs.pausedUntilMs > inputs.nowMs;
+  const items: MenuItemConstructorOptions[] = [
+    { id: 'open', label: 'Open', click: () => actions.open() },
+    { type: 'separator' },
+    paused && inputs.pausedUntilMs !== undefined
+      ? { id: 'resume', label: `Resume notifications (paused until ${inputs.formatTime(inputs.pausedUntilMs)})`, click: () => actions.resume() }
+      : { id: 'pause', label: 'Pause notifications for 1 hour', click: () => actions.pause(TRAY_PAUSE_MS) },
+  ];
+  if (inputs.startAtLogin) {
+    const { enabled, locked } = inputs.startAtLogin;
+    items.push({
+      id: 'start-at-login',
+      label: locked ? 'Start at login (set by your organization)' : 'Start at login',
+      type: 'checkbox',
+      checked: enabled,
+      enabled: !locked,
+      click: (item) => actions.setStartAtLogin(item.checked),
+    });
+  }
+  items.push({ type: 'separator' });
+  if (inputs.connections.length === 0) {
+    items.push({ id: 'no-connections', label: 'No connections configured', enabled: false });
+  } else {
+    for (const connection of inputs.connections.slice(0, MENU_CONNECTIONS_MAX)) {
+      items.push({ id: `connection:${connection.id}`, label: `${connection.id}: ${STATE_WORDS[connection.state]}`, enabled: false });
+    }
+    const more = inputs.connections.length - MENU_CONNECTIONS_MAX;
+    if (more > 0) {
+      const down = inputs.connections.slice(MENU_CONNECTIONS_MAX).filter((c) => c.state !== 'connected').length;
+      items.push({ id: 'connections-more', label: `${more} more (${down} not connected)`, enabled: false });
+    }
+  }
+  items.push({ type: 'separator' }, { id: 'quit', label: 'Quit', click: () => actions.quit() });
+  return items;
+}
+
+/**
+ * Keeps the tray's menu in step with the hub: connection states, the pause (and its end, which has no
+ * event: a timer looks again then) and start at login (`refresh` after the person changes it).
+ */
+export function bindTrayMenu<M>(options: {
+  tray: { setContextMenu(menu: M): void };
+  /** Menu.buildFromTemplate. */
+  build: (template: MenuItemConstructorOptions[]) => M;
+  hub: Pick<Hub, 'on' | 'connectionStatuses' | 'notificationsPausedUntilMs'>;
+  actions: TrayMenuActions;
+  startAtLogin: () => StartAtLogin | undefined;
+  now?: () => number;
+  formatTime?: (epochMs: number) => string;
+  onError?: (error: Error) => void;
+}): { refresh: () => void; stop: () => void } {
+  const now = options.now ?? Date.now;
+  const formatTime = options.formatTime ?? ((ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+  let shown: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let pauseEnd: NodeJS.Timeout | undefined;
+  let stopped = false;
+
+  const refresh = (): void => {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = undefined;
+    try {
+      const pausedUntilMs = options.hub.notificationsPausedUntilMs;
+      const template = trayMenuTemplate(
+        {
+          connections: options.hub.connectionStatuses().map(({ id, state }) => ({ id, state })),
+          pausedUntilMs,
+          nowMs: now(),
+          formatTime,
+          startAtLogin: options.startAtLogin(),
+        },
+        options.actions,
+      );
+      clearTimeout(pauseEnd);
+      pauseEnd = undefined;
+      if (pausedUntilMs !== undefined && pausedUntilMs > now()) {
+        pauseEnd = setTimeout(refresh, pausedUntilMs - now() + 50);
+        pauseEnd.unref?.();
+      }
+      // Rebuilding a menu that is open closes it on some platforms: only when something shows differently.
+      const signature = JSON.stringify(template.map(({ id, label, checked, enabled }) => [id, label, checked, enabled]));
+      if (signature === shown) return;
+      options.tray.setContextMenu(options.build(template));
+      shown = signature;
+    } catch (error) {
+      options.onError?.(error as Error);
+    }
+  };
+  const schedule = (): void => {
+    if (timer !== undefined || stopped) return;
+    timer = setTimeout(refresh, TRAY_MENU_UPDATE_MS);
+    timer.unref?.();
+  };
+  const offs = [options.hub.on('connectionChanged', schedule), options.hub.on('pauseChanged', refresh)];
+  refresh();
+  return {
+    refresh,
+    stop: () => {
+      stopped = true;
+      clearTimeout(timer);
+      clearTimeout(pauseEnd);
+      for (const off of offs) off();
+    },
+  };
+}
