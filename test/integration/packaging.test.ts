@@ -29,6 +29,9 @@ interface Asar {
 // A dependency of electron-builder (app-builder-lib packs with it), not of Pushdesk.
 const asar = createRequire(require.resolve('app-builder-lib/package.json'))('@electron/asar') as Asar;
 
+/** Where @electron/fuses finds the fuse wire in an Electron executable. */
+const FUSE_SENTINEL = 'dL7pKGdnNz796PbbjQWNKmHXBZaB9tsX';
+
 const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   version: string;
   homepage?: string;
@@ -60,7 +63,10 @@ function externalPackages(bundle: string): string[] {
 function standInElectron(dir: string): string {
   const electronVersion = (JSON.parse(readFileSync(join(ROOT, 'node_modules/electron/package.json'), 'utf8')) as { version: string }).version;
   mkdirSync(join(dir, 'resources'), { recursive: true });
-  writeFileSync(join(dir, 'electron'), '#!/bin/sh\nexit 0\n');
+  // Like a real Electron binary, it carries the fuse wire after its sentinel (version 1, 8 fuses, in
+  // Electron's default states), so electron-builder can flip the fuses and the test can read them.
+  const wire = Buffer.concat([Buffer.from(`#!/bin/sh\nexit 0\n# ${FUSE_SENTINEL}`), Buffer.from([1, 8]), Buffer.from('10110001')]);
+  writeFileSync(join(dir, 'electron'), wire);
   chmodSync(join(dir, 'electron'), 0o755);
   writeFileSync(join(dir, 'version'), electronVersion);
   writeFileSync(join(dir, 'LICENSE'), 'stand-in\n');
@@ -102,6 +108,16 @@ describe.skipIf(skipReason !== undefined)(`the packaged app (electron-builder --
 
   afterAll(() => {
     if (work) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('flips the security fuses in the packaged executable', () => {
+    const binary = readFileSync(join(resources, '..', 'pushdesk'));
+    const at = binary.indexOf(FUSE_SENTINEL) + FUSE_SENTINEL.length;
+    expect(at).toBeGreaterThan(FUSE_SENTINEL.length);
+    const fuses = binary.subarray(at + 2, at + 2 + binary[at + 1]!).toString('latin1');
+    // RunAsNode, CookieEncryption, NodeOptions, NodeCliInspect, AsarIntegrity, OnlyLoadAppFromAsar,
+    // then the two left as Electron ships them.
+    expect(fuses).toBe('01001101');
   });
 
   it('holds the main process, both preloads and the renderer', () => {
