@@ -179,7 +179,7 @@ export class Hub extends TypedEmitter<HubEvents> {
   #snapshotTimer: NodeJS.Timeout | undefined;
   /** What the managed policy did: locked settings, values it overrode, or why it was not applied. */
   readonly policy: PolicyOutcome;
-  readonly #notificationSettings: Config['notifications'];
+  #notificationSettings: Config['notifications'];
   readonly #httpAction: (url: string) => Promise<{ status: number }>;
 
   constructor(options: HubOptions) {
@@ -492,6 +492,28 @@ export class Hub extends TypedEmitter<HubEvents> {
   resumeNotifications(): void {
     this.#center.resume();
     this.emit('pauseChanged', undefined);
+  }
+
+  /** Whether quiet hours are on (their schedule comes from the configuration). */
+  get quietHoursEnabled(): boolean {
+    return this.#notificationSettings.quietHours.enabled;
+  }
+
+  /** Whether a managed policy locks the quiet-hours switch. */
+  get quietHoursLocked(): boolean {
+    return this.policy.locked.some((path) => ['notifications', 'notifications.quietHours', 'notifications.quietHours.enabled'].includes(path));
+  }
+
+  /**
+   * Turns quiet hours on or off until the next start (the tray's switch); the schedule stays as configured.
+   *
+   * @throws Error when a managed policy locks them.
+   */
+  setQuietHours(enabled: boolean): void {
+    if (this.quietHoursLocked) throw new Error('quiet hours are set by your organisation (managed policy)');
+    this.#notificationSettings = { ...this.#notificationSettings, quietHours: { ...this.#notificationSettings.quietHours, enabled } };
+    this.#center.update(this.#notificationSettings, this.policy.notifications);
+    this.emit('pauseChanged', this.notificationsPausedUntilMs);
   }
 
   /** Channels muted now by the notification rules (muted, or muted until a time still ahead). */

@@ -308,6 +308,14 @@ void app.whenReady().then(async () => {
       open: () => showWindow(),
       pause: (durationMs) => running.pauseNotifications(durationMs),
       resume: () => running.resumeNotifications(),
+      setQuietHours: (enabled) => {
+        try {
+          running.setQuietHours(enabled);
+        } catch (error) {
+          logger.warn('could not switch quiet hours', { error: (error as Error).message });
+        }
+        trayMenu?.refresh();
+      },
       setStartAtLogin: (enabled) => {
         if (startAtLogin().locked) return;
         try {

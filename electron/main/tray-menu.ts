@@ -29,6 +29,8 @@ export interface TrayMenuInputs {
   readonly nowMs: number;
   /** The end of a pause as the person reads it ("14:30"). */
   readonly formatTime: (epochMs: number) => string;
+  /** Quiet hours on or off, and whether the policy locks them (omitted: the item is not shown). */
+  readonly quietHours?: { readonly enabled: boolean; readonly locked: boolean } | undefined;
   /** Start at login as resolved (omitted: the item is not shown). */
   readonly startAtLogin?: StartAtLogin | undefined;
 }
@@ -39,6 +41,7 @@ export interface TrayMenuActions {
   pause(durationMs: number): void;
   resume(): void;
   setStartAtLogin(enabled: boolean): void;
+  setQuietHours?(enabled: boolean): void;
   quit(): void;
 }
 
@@ -56,6 +59,17 @@ export function trayMenuTemplate(inputs: TrayMenuInputs, actions: TrayMenuAction
       ? { id: 'resume', label: `Resume notifications (paused until ${inputs.formatTime(inputs.pausedUntilMs)})`, click: () => actions.resume() }
       : { id: 'pause', label: 'Pause notifications for 1 hour', click: () => actions.pause(TRAY_PAUSE_MS) },
   ];
+  if (inputs.quietHours) {
+    const { enabled, locked } = inputs.quietHours;
+    items.push({
+      id: 'quiet-hours',
+      label: locked ? 'Quiet hours (set by your organization)' : 'Quiet hours',
+      type: 'checkbox',
+      checked: enabled,
+      enabled: !locked,
+      click: (item) => actions.setQuietHours?.(item.checked),
+    });
+  }
   if (inputs.startAtLogin) {
     const { enabled, locked } = inputs.startAtLogin;
     items.push({
@@ -92,7 +106,7 @@ export function bindTrayMenu<M>(options: {
   tray: { setContextMenu(menu: M): void };
   /** Menu.buildFromTemplate. */
   build: (template: MenuItemConstructorOptions[]) => M;
-  hub: Pick<Hub, 'on' | 'connectionStatuses' | 'notificationsPausedUntilMs'>;
+  hub: Pick<Hub, 'on' | 'connectionStatuses' | 'notificationsPausedUntilMs'> & Partial<Pick<Hub, 'quietHoursEnabled' | 'quietHoursLocked'>>;
   actions: TrayMenuActions;
   startAtLogin: () => StartAtLogin | undefined;
   now?: () => number;
@@ -119,6 +133,10 @@ export function bindTrayMenu<M>(options: {
           nowMs: now(),
           formatTime,
           startAtLogin: options.startAtLogin(),
+          quietHours:
+            options.hub.quietHoursEnabled === undefined
+              ? undefined
+              : { enabled: options.hub.quietHoursEnabled, locked: options.hub.quietHoursLocked === true },
         },
         options.actions,
       );

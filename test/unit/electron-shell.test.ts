@@ -226,11 +226,12 @@ describe('the Electron shell (with a stand-in for electron)', () => {
     expect(recorded.paths.get('userData')).toBe(join(dir, 'user-data'));
   });
 
-  it('offers Open, a one-hour pause, start at login, each connection\'s state and Quit in the tray menu', () => {
+  it('offers Open, a one-hour pause, quiet hours, start at login, each connection\'s state and Quit in the tray menu', () => {
     const menu = recorded.menus.at(-1) ?? [];
     expect(menu.filter((item) => item.label).map((item) => item.label)).toEqual([
       'Open',
       'Pause notifications for 1 hour',
+      'Quiet hours',
       'Start at login',
       expect.stringMatching(/^c: /),
       'Quit',

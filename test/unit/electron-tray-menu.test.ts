@@ -21,6 +21,7 @@ const recordingActions = () => {
     pause: (ms) => done.push(`pause ${ms}`),
     resume: () => done.push('resume'),
     setStartAtLogin: (enabled) => done.push(`start at login ${enabled}`),
+    setQuietHours: (enabled) => done.push(`quiet hours ${enabled}`),
     quit: () => done.push('quit'),
   };
   return { done, actions };
@@ -77,6 +78,17 @@ describe('the tray menu', () => {
     const locked: StartAtLogin = { enabled: true, locked: true, decidedBy: 'policy lock' };
     const item = trayMenuTemplate(inputs({ startAtLogin: locked }), actions).find((i) => i.id === 'start-at-login');
     expect(item).toMatchObject({ label: 'Start at login (set by your organization)', type: 'checkbox', checked: true, enabled: false });
+  });
+
+  it('switches quiet hours with a checkbox, unless the policy locks them', () => {
+    const { done, actions } = recordingActions();
+    const item = trayMenuTemplate(inputs({ quietHours: { enabled: false, locked: false } }), actions).find((i) => i.id === 'quiet-hours');
+    expect(item).toMatchObject({ label: 'Quiet hours', type: 'checkbox', checked: false, enabled: true });
+    (item?.click as unknown as (i: { checked: boolean }) => void)({ checked: true });
+    expect(done).toEqual(['quiet hours true']);
+    const locked = trayMenuTemplate(inputs({ quietHours: { enabled: true, locked: true } }), actions).find((i) => i.id === 'quiet-hours');
+    expect(locked).toMatchObject({ label: 'Quiet hours (set by your organization)', checked: true, enabled: false });
+    expect(trayMenuTemplate(inputs(), actions).some((i) => i.id === 'quiet-hours')).toBe(false);
   });
 
   it('says when there are no connections, and counts those beyond the first ten', () => {

@@ -147,6 +147,11 @@ export class NotificationCenter {
     this.#rules.resume();
   }
 
+  /** New settings from now on (storm buckets start full again). */
+  update(settings: NotificationRuleSettings, policy?: NotificationPolicy): void {
+    this.#rules.update(settings, policy);
+  }
+
   get pausedUntilMs(): number | undefined {
     return this.#rules.pausedUntilMs;
   }
