@@ -63,7 +63,7 @@ export function problemRecorder(inner: Logger, now: () => number = Date.now): { 
  * keys, and user:password@ in URLs. File names (passwordFile, keyFile) are kept: they are not secrets.
  */
 export function redact(value: unknown): unknown {
-  if (typeof value === 'string') return value.replace(/\/\/([^/@\s:]+):([^/@\s]+)@/g, '//$1:(removed)@');
+  if (typeof value === 'string') return redactText(value);
   if (Array.isArray(value)) return value.map(redact);
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {};
@@ -73,6 +73,32 @@ export function redact(value: unknown): unknown {
     return out;
   }
   return value;
+}
+
+/** Query parameters that carry credentials (ntfy's `auth`, tokens). */
+const SECRET_PARAMS = /^(auth|token|access_token|password|passwd|secret|key|apikey|api_key)$/i;
+
+/**
+ * A string with the credentials of every URL in it removed: the password of its user info (or the user
+ * info itself when it has no password: a bare token), also one with "@" in it, and credential query
+ * parameters.
+ */
+function redactText(text: string): string {
+  return text.replace(/\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi, (candidate) => {
+    let url: URL;
+    try {
+      url = new URL(candidate);
+    } catch {
+      return candidate.replace(/\/\/([^/\s]*)@/, '//(removed)@');
+    }
+    const secretParams = [...url.searchParams.keys()].filter((name) => SECRET_PARAMS.test(name));
+    if (url.password === '' && url.username === '' && secretParams.length === 0) return candidate;
+    if (url.password !== '') url.password = 'removed';
+    // "//token@host": user info without a password may be the credential itself.
+    else if (url.username !== '') url.username = 'removed';
+    for (const name of secretParams) url.searchParams.set(name, 'removed');
+    return url.toString().replace('removed@', '(removed)@').replace(/=removed(&|$)/g, '=(removed)$1');
+  });
 }
 
 /** Writes the snapshot atomically (a reader never sees half a file). */

@@ -170,6 +170,7 @@ export class Hub extends TypedEmitter<HubEvents> {
   readonly #retention: RetentionSettings;
   #indexTimer: NodeJS.Timeout | undefined;
   #retentionTimer: NodeJS.Timeout | undefined;
+  #sizeCapWarned = false;
   #stopped = false;
   /** Set when the store found at start was damaged and moved aside: shown to the person. */
   readonly storeRecovered: RecoveredStore | undefined;
@@ -202,148 +203,154 @@ export class Hub extends TypedEmitter<HubEvents> {
       this.#unlock();
       throw error;
     }
-    this.storeRecovered = this.#store.recovered;
-    this.#fullTextSearch = options.config.store.fullTextSearch;
-    this.#httpAction =
-      options.httpAction ??
-      (async (url) => {
-        const response = await fetch(url, { method: 'POST', redirect: 'error', signal: AbortSignal.timeout(10_000) });
-        return { status: response.status };
-      });
-    this.#notificationSettings = options.config.notifications;
-    this.policy = options.policy ?? { source: undefined, locked: [], overridden: [], error: undefined };
-    this.#center = new NotificationCenter({
-      notifier: this.#notifier,
-      settings: options.config.notifications,
-      policy: this.policy.notifications,
-      logger: this.#logger,
-      now: this.#now,
-      timeZone: options.timeZone,
-      host: {
-        displayed: (seq) => {
-          const message = this.#store.get(seq);
-          if (message && this.#receiptFor(message, 'displayed')) this.#recordDisplayed(seq);
-        },
-        clicked: (seq) => {
-          this.emit('openMessage', seq);
-          this.markRead(seq).catch((error: unknown) => this.#logger.warn('could not mark a clicked message read', { seq, error: (error as Error).message }));
-        },
-        chose: (seq, actionId) => {
-          try {
-            this.#chose(seq, actionId);
-          } catch (error) {
-            this.#logger.warn('notification action failed', { seq, error: (error as Error).message });
-          }
-        },
-        message: (seq) => this.#store.get(seq),
-      },
-    });
-    this.#retention = retentionSettings(options.config.store);
+    // Anything that fails from here on must not leave the data directory locked or the store open.
     try {
-      this.deviceId = options.config.deviceId ?? this.#storedDeviceId();
-    } catch (error) {
-      this.#unlock();
-      this.#store.close();
-      throw error;
-    }
-    this.#batcher = new WriteBatcher({
-      store: this.#store,
-      onCommitted: (added) => this.#onCommitted(added),
-      onQueuedWriteFailed: (error, lost) =>
-        this.#logger.error('writing QoS 0 messages failed', { lost, error: (error as Error).message }),
-      receiptsFor: (message) => this.#receiptFor(message, 'delivered'),
-    });
-    const sink: MessageSink = { accept: (message) => this.#accept(message) };
-    const ntfySink: NtfySink = {
-      message: (connectionId, message) => this.#acceptNtfy(connectionId, message),
-      remove: (connectionId, kind, message) => this.#removeNtfy(connectionId, kind, message),
-    };
-    for (const connection of options.config.connections) {
-      this.#connections.set(connection.id, connection);
-      if (connection.kind === 'ntfy') {
-        const secret = passwords.get(connection.id);
-        const cursorKey = `ntfy_cursor:${connection.id}`;
-        const source = new NtfySource({
-          config: {
-            id: connection.id,
-            url: connection.url,
-            topics: connection.subscriptions.map((s) => s.topic),
-            transport: connection.transport,
-            auth:
-              secret === undefined
-                ? undefined
-                : connection.username !== undefined
-                  ? { kind: 'basic', username: connection.username, password: secret }
-                  : { kind: 'bearer', token: secret },
-            maxPayloadBytes: connection.maxPayloadBytes,
-            waitForNetwork: connection.waitForNetwork,
+      this.storeRecovered = this.#store.recovered;
+      this.#fullTextSearch = options.config.store.fullTextSearch;
+      this.#httpAction =
+        options.httpAction ??
+        (async (url) => {
+          const response = await fetch(url, { method: 'POST', redirect: 'error', signal: AbortSignal.timeout(10_000) });
+          return { status: response.status };
+        });
+      this.#notificationSettings = options.config.notifications;
+      this.policy = options.policy ?? { source: undefined, locked: [], overridden: [], error: undefined };
+      this.#center = new NotificationCenter({
+        notifier: this.#notifier,
+        settings: options.config.notifications,
+        policy: this.policy.notifications,
+        logger: this.#logger,
+        now: this.#now,
+        timeZone: options.timeZone,
+        host: {
+          displayed: (seq) => {
+            if (this.#stopped) return;
+            const message = this.#store.get(seq);
+            if (message && this.#receiptFor(message, 'displayed')) this.#recordDisplayed(seq);
           },
-          sink: ntfySink,
-          cursor: { load: () => this.#store.getMeta(cursorKey), save: (id) => this.#store.setMeta(cursorKey, id) },
+          clicked: (seq) => {
+            if (this.#stopped) return;
+            this.emit('openMessage', seq);
+            this.markRead(seq).catch((error: unknown) => this.#logger.warn('could not mark a clicked message read', { seq, error: (error as Error).message }));
+          },
+          chose: (seq, actionId) => {
+            if (this.#stopped) return;
+            try {
+              this.#chose(seq, actionId);
+            } catch (error) {
+              this.#logger.warn('notification action failed', { seq, error: (error as Error).message });
+            }
+          },
+          message: (seq) => this.#store.get(seq),
+        },
+      });
+      this.#retention = retentionSettings(options.config.store);
+      this.deviceId = options.config.deviceId ?? this.#storedDeviceId();
+      this.#batcher = new WriteBatcher({
+        store: this.#store,
+        onCommitted: (added) => this.#onCommitted(added),
+        onQueuedWriteFailed: (error, lost) =>
+          this.#logger.error('writing QoS 0 messages failed', { lost, error: (error as Error).message }),
+        receiptsFor: (message) => this.#receiptFor(message, 'delivered'),
+      });
+      const sink: MessageSink = { accept: (message) => this.#accept(message) };
+      const ntfySink: NtfySink = {
+        message: (connectionId, message) => this.#acceptNtfy(connectionId, message),
+        remove: (connectionId, kind, message) => this.#removeNtfy(connectionId, kind, message),
+      };
+      for (const connection of options.config.connections) {
+        this.#connections.set(connection.id, connection);
+        if (connection.kind === 'ntfy') {
+          const secret = passwords.get(connection.id);
+          const cursorKey = `ntfy_cursor:${connection.id}`;
+          const source = new NtfySource({
+            config: {
+              id: connection.id,
+              url: connection.url,
+              topics: connection.subscriptions.map((s) => s.topic),
+              transport: connection.transport,
+              auth:
+                secret === undefined
+                  ? undefined
+                  : connection.username !== undefined
+                    ? { kind: 'basic', username: connection.username, password: secret }
+                    : { kind: 'bearer', token: secret },
+              maxPayloadBytes: connection.maxPayloadBytes,
+              waitForNetwork: connection.waitForNetwork,
+            },
+            sink: ntfySink,
+            cursor: { load: () => this.#store.getMeta(cursorKey), save: (id) => this.#store.setMeta(cursorKey, id) },
+            logger: this.#logger,
+            now: this.#now,
+            backoff: new Backoff({ ...connection.reconnect, resetAfterMs: 60_000 }),
+            keepaliveTimeoutMs: connection.keepaliveTimeoutSec * 1000,
+            ...(options.proxyFor ? { proxyFor: options.proxyFor } : {}),
+          });
+          source.on('status', (status) => this.emit('connectionChanged', status));
+          this.#sources.set(connection.id, source);
+          continue;
+        }
+        const clientId = connection.clientId ?? defaultClientId(this.deviceId, connection.id);
+        const sessionKey = `mqtt_session_subscriptions:${connection.id}:${clientId}`;
+        const source = new MqttSource({
+          config: connection,
+          clientId,
+          password: passwords.get(connection.id),
+          sink,
           logger: this.#logger,
           now: this.#now,
-          backoff: new Backoff({ ...connection.reconnect, resetAfterMs: 60_000 }),
-          keepaliveTimeoutMs: connection.keepaliveTimeoutSec * 1000,
+          deviceId: this.deviceId,
           ...(options.proxyFor ? { proxyFor: options.proxyFor } : {}),
+          session: { load: () => this.#store.getMeta(sessionKey), save: (value) => this.#store.setMeta(sessionKey, value) },
         });
         source.on('status', (status) => this.emit('connectionChanged', status));
         this.#sources.set(connection.id, source);
-        continue;
       }
-      const clientId = connection.clientId ?? defaultClientId(this.deviceId, connection.id);
-      const sessionKey = `mqtt_session_subscriptions:${connection.id}:${clientId}`;
-      const source = new MqttSource({
-        config: connection,
-        clientId,
-        password: passwords.get(connection.id),
-        sink,
+      for (const [id, source] of this.#sources) {
+        // Each new connection opens a backlog window for the offline digest.
+        let lastState = source.status().state;
+        source.on('status', (status) => {
+          if (status.state === 'connected' && lastState !== 'connected') this.#center.connected(id);
+          lastState = status.state;
+        });
+        const sender = new ReceiptSender({
+          store: this.#store,
+          connectionId: id,
+          logger: this.#logger,
+          now: this.#now,
+          transport: {
+            ready: () => source.status().state === 'connected',
+            send: (receipt) =>
+              source instanceof NtfySource
+                ? source.publish(receipt.topic, receipt.payload)
+                : source.publish(receipt.topic, receipt.payload, receipt.qos, receipt.correlationData),
+          },
+          onConfirmed: (receiptId) => this.#awaitingConfirmation.get(receiptId)?.(),
+        });
+        source.on('status', (status) => {
+          if (status.state === 'connected') sender.kick();
+        });
+        this.#senders.set(id, sender);
+      }
+      const critical = new Set(
+        options.config.connections.filter((c) => c.subscriptions.some((s) => s.critical)).map((c) => c.id),
+      );
+      this.#startDelayMaxSec = options.config.heartbeat.startDelayMaxSec;
+      this.#heartbeat = new HeartbeatCoordinator({
+        signals: options.signals ?? new ScriptedSignals(),
+        settings: options.config.heartbeat,
+        sources: this.#sources,
+        critical: (id) => critical.has(id),
+        store: { load: (key) => this.#store.getMeta(key), save: (key, value) => this.#store.setMeta(key, value) },
         logger: this.#logger,
-        now: this.#now,
-        deviceId: this.deviceId,
-        ...(options.proxyFor ? { proxyFor: options.proxyFor } : {}),
-        session: { load: () => this.#store.getMeta(sessionKey), save: (value) => this.#store.setMeta(sessionKey, value) },
       });
-      source.on('status', (status) => this.emit('connectionChanged', status));
-      this.#sources.set(connection.id, source);
+  
+    } catch (error) {
+      this.#store.close();
+      this.#unlock?.();
+      this.#unlock = undefined;
+      throw error;
     }
-    for (const [id, source] of this.#sources) {
-      // Each new connection opens a backlog window for the offline digest.
-      let lastState = source.status().state;
-      source.on('status', (status) => {
-        if (status.state === 'connected' && lastState !== 'connected') this.#center.connected(id);
-        lastState = status.state;
-      });
-      const sender = new ReceiptSender({
-        store: this.#store,
-        connectionId: id,
-        logger: this.#logger,
-        now: this.#now,
-        transport: {
-          ready: () => source.status().state === 'connected',
-          send: (receipt) =>
-            source instanceof NtfySource
-              ? source.publish(receipt.topic, receipt.payload)
-              : source.publish(receipt.topic, receipt.payload, receipt.qos, receipt.correlationData),
-        },
-        onConfirmed: (receiptId) => this.#awaitingConfirmation.get(receiptId)?.(),
-      });
-      source.on('status', (status) => {
-        if (status.state === 'connected') sender.kick();
-      });
-      this.#senders.set(id, sender);
-    }
-    const critical = new Set(
-      options.config.connections.filter((c) => c.subscriptions.some((s) => s.critical)).map((c) => c.id),
-    );
-    this.#startDelayMaxSec = options.config.heartbeat.startDelayMaxSec;
-    this.#heartbeat = new HeartbeatCoordinator({
-      signals: options.signals ?? new ScriptedSignals(),
-      settings: options.config.heartbeat,
-      sources: this.#sources,
-      critical: (id) => critical.has(id),
-      store: { load: (key) => this.#store.getMeta(key), save: (key, value) => this.#store.setMeta(key, value) },
-      logger: this.#logger,
-    });
   }
 
   /** Path of the SQLite file, for diagnostics and tests. */
@@ -716,6 +723,12 @@ export class Hub extends TypedEmitter<HubEvents> {
         if (result.deletedMessages > 0 || result.deletedSamples > 0) {
           this.#logger.info('retention removed old messages', { messages: result.deletedMessages, samples: result.deletedSamples });
         }
+        if (result.sizeCapUnreachable === true && !this.#sizeCapWarned) {
+          this.#logger.warn('the store is over its size cap without its messages (data samples, receipts waiting): no message was removed for it', {
+            maxSizeMb: this.#retention.maxBytes === undefined ? undefined : Math.round(this.#retention.maxBytes / 1048576),
+          });
+        }
+        this.#sizeCapWarned = result.sizeCapUnreachable === true;
       } catch (error) {
         this.#logger.error('retention step failed', { error: (error as Error).message });
       }

@@ -59,9 +59,18 @@ export interface BridgeOptions {
   readonly token?: string;
 }
 
+/** A request's URL, or undefined when it cannot be parsed (it must never throw in a request handler). */
+function parseRequestUrl(raw: string | undefined): URL | undefined {
+  try {
+    return new URL(raw ?? '/', 'http://127.0.0.1');
+  } catch {
+    return undefined;
+  }
+}
+
 /** The address a token-bearing request is sent on to: the same path and query, minus the token. */
 function withoutToken(raw: string | undefined): string {
-  const url = new URL(raw ?? '/', 'http://127.0.0.1');
+  const url = parseRequestUrl(raw) ?? new URL('/', 'http://127.0.0.1');
   url.searchParams.delete('token');
   return `${url.pathname}${url.search}`;
 }
@@ -99,7 +108,9 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
   const allowedHosts = (): string[] => [`127.0.0.1:${port}`, `localhost:${port}`];
 
   const authorized = (req: IncomingMessage): { ok: boolean; viaQuery: boolean; path: string } => {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = parseRequestUrl(req.url);
+    // A request line no URL parser accepts ("//", "/\\"): refused like any other unauthorized request.
+    if (url === undefined) return { ok: false, viaQuery: false, path: '' };
     const queryToken = url.searchParams.get('token') ?? undefined;
     const hostOk = allowedHosts().includes(req.headers.host ?? '');
     if (!hostOk) return { ok: false, viaQuery: false, path: url.pathname };
@@ -177,7 +188,7 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 
 /** Streams history as a file download: JSONL or CSV, optionally one channel and since a time. */
 function serveExport(req: IncomingMessage, res: ServerResponse, common: Record<string, string>, options: BridgeOptions): void {
-  const query = new URL(req.url ?? '/', 'http://bridge').searchParams;
+  const query = (parseRequestUrl(req.url) ?? new URL('/', 'http://127.0.0.1')).searchParams;
   const format = (query.get('format') ?? 'jsonl') as ExportFormat;
   const since = query.get('since');
   const sinceMs = since === null ? undefined : Number(since);
@@ -196,15 +207,28 @@ function serveExport(req: IncomingMessage, res: ServerResponse, common: Record<s
     return;
   }
   const channel = query.get('channel') ?? undefined;
-  void writeExport(options.hub.exportMessages({ channel, sinceMs }), format, (chunk) =>
-    res.write(chunk) ? undefined : new Promise<void>((done) => res.once('drain', () => done())),
-  )
+  // A download the browser cancels must stop the export: otherwise the wait for 'drain' never ends and
+  // the store's statement stays open on the hub's connection (which keeps the WAL from being reset).
+  let gone = false;
+  const cancelled = new Promise<never>((_resolve, reject) =>
+    res.once('close', () => {
+      gone = true;
+      if (!res.writableFinished) reject(new Error('the download was cancelled'));
+    }),
+  );
+  cancelled.catch(() => {});
+  void writeExport(options.hub.exportMessages({ channel, sinceMs }), format, (chunk) => {
+    if (gone) throw new Error('the download was cancelled');
+    return res.write(chunk) ? undefined : Promise.race([new Promise<void>((done) => res.once('drain', () => done())), cancelled]);
+  })
     .then((count) => {
       res.end();
       options.logger.info('bridge: exported history', { count, format });
     })
     .catch((error: unknown) => {
-      options.logger.error('bridge: export failed', { error: (error as Error).message });
+      // The for-of in writeExport ends the store's iterator on the way out (its statement is reset).
+      if (gone) options.logger.info('bridge: export stopped, the download was cancelled', { format });
+      else options.logger.error('bridge: export failed', { error: (error as Error).message });
       res.destroy();
     });
 }

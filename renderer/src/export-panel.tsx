@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import type { ApiClient } from './api-client.ts';
 
 /**
@@ -6,6 +7,7 @@ import type { ApiClient } from './api-client.ts';
  * Headless, the bridge sends the file as a download; on the desktop the core asks where to save it.
  */
 export function ExportPanel({ api, channels }: { api: ApiClient; channels: readonly string[] }) {
+  const { t } = useTranslation();
   const [format, setFormat] = useState<'jsonl' | 'csv'>('jsonl');
   const [channel, setChannel] = useState('');
   const [outcome, setOutcome] = useState('');
@@ -18,34 +20,34 @@ export function ExportPanel({ api, channels }: { api: ApiClient; channels: reado
           link.href = result.href;
           link.download = '';
           link.click();
-          setOutcome('Export started.');
+          setOutcome(t('export.started'));
         } else if (result.path !== null) {
-          setOutcome(`Saved ${result.count ?? 0} messages to ${result.path}.`);
+          setOutcome(t('export.saved', { n: result.count ?? 0, path: result.path }));
         }
       },
-      (error: Error) => setOutcome(`Export failed: ${error.message}`),
+      (error: Error) => setOutcome(t('export.failed', { error: error.message })),
     );
   };
   return (
     <form
       className="export"
-      aria-label="Export history"
+      aria-label={t('export.label')}
       onSubmit={(event) => {
         event.preventDefault();
         run();
       }}
     >
       <label>
-        Format{' '}
+        {t('export.format')}{' '}
         <select value={format} onChange={(e) => setFormat(e.target.value === 'csv' ? 'csv' : 'jsonl')}>
-          <option value="jsonl">JSON lines</option>
-          <option value="csv">CSV</option>
+          <option value="jsonl">{t('export.jsonl')}</option>
+          <option value="csv">{t('export.csv')}</option>
         </select>
       </label>{' '}
       <label>
-        Channel{' '}
+        {t('export.channel')}{' '}
         <select value={channel} onChange={(e) => setChannel(e.target.value)}>
-          <option value="">All channels</option>
+          <option value="">{t('export.allChannels')}</option>
           {channels.map((c) => (
             <option key={c} value={c}>
               {c}
@@ -53,7 +55,7 @@ export function ExportPanel({ api, channels }: { api: ApiClient; channels: reado
           ))}
         </select>
       </label>{' '}
-      <button type="submit">Export</button>
+      <button type="submit">{t('export.submit')}</button>
       {outcome !== '' && (
         <span role="status" className="export-outcome">
           {' '}

@@ -1,4 +1,4 @@
-import { useEffect, useReducer } from 'react';
+import { useEffect, useMemo, useReducer, useRef } from 'react';
 import type { UiConnectionStatus, UiMessage } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
 
@@ -67,14 +67,29 @@ function reducer(state: HubState, action: Action): HubState {
   }
 }
 
+/** What the window can ask of the live history; the same functions for the hook's lifetime. */
+export interface HubActions {
+  /** Loads the next page of older messages (ignored while one is already loading). */
+  loadOlder(): void;
+  markRead(seq: number): void;
+  choose(seq: number, actionId: string): void;
+  /** Applies messages changed by a call (a search result marked read, say) to the live history. */
+  applyUpdates(updated: UiMessage[]): void;
+}
+
 /**
  * Keeps the window's state in step with the core.
  *
  * Events are gathered and applied at most once per animation frame, so a burst of messages costs one
  * render, not one per message.
  */
-export function useHubState(api: ApiClient): [HubState, { loadOlder(): void; markRead(seq: number): void; choose(seq: number, actionId: string): void }] {
+export function useHubState(api: ApiClient): [HubState, HubActions] {
   const [state, dispatch] = useReducer(reducer, { messages: [], connections: [], hasOlder: false, error: undefined });
+  // The actions read the latest messages through a ref, so they stay the same functions across renders
+  // (memoised rows would otherwise all re-render whenever a message arrives).
+  const messagesRef = useRef(state.messages);
+  messagesRef.current = state.messages;
+  const loadingOlder = useRef(false);
 
   useEffect(() => {
     let added: UiMessage[] = [];
@@ -124,14 +139,20 @@ export function useHubState(api: ApiClient): [HubState, { loadOlder(): void; mar
     };
   }, [api]);
 
-  const actions = {
+  const actions = useMemo<HubActions>(() => ({
     loadOlder(): void {
-      const oldest = state.messages.at(-1);
-      if (!oldest) return;
-      api.call('listMessages', { beforeSeq: oldest.seq, limit: PAGE_SIZE }).then(
-        (page) => dispatch({ type: 'older', messages: page.messages }),
-        (error: Error) => dispatch({ type: 'error', message: error.message }),
-      );
+      const oldest = messagesRef.current.at(-1);
+      if (!oldest || loadingOlder.current) return;
+      loadingOlder.current = true;
+      api
+        .call('listMessages', { beforeSeq: oldest.seq, limit: PAGE_SIZE })
+        .then(
+          (page) => dispatch({ type: 'older', messages: page.messages }),
+          (error: Error) => dispatch({ type: 'error', message: error.message }),
+        )
+        .finally(() => {
+          loadingOlder.current = false;
+        });
     },
     choose(seq: number, actionId: string): void {
       const done = actionId === 'acknowledge' ? api.call('acknowledge', { seq }).then((r) => [r.message]) : api.call('chooseAction', { seq, actionId }).then(() => []);
@@ -146,6 +167,9 @@ export function useHubState(api: ApiClient): [HubState, { loadOlder(): void; mar
         (error: Error) => dispatch({ type: 'error', message: error.message }),
       );
     },
-  };
+    applyUpdates(updated: UiMessage[]): void {
+      if (updated.length > 0) dispatch({ type: 'events', added: [], updated, removed: [], connections: [] });
+    },
+  }), [api]);
   return [state, actions];
 }

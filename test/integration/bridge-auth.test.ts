@@ -9,6 +9,7 @@ import { ApiService } from '../../electron/core/api-service.ts';
 import { parseConfig } from '../../electron/core/config/load-config.ts';
 import { Hub } from '../../electron/core/hub.ts';
 import { silentLogger } from '../../electron/core/logger.ts';
+import { MessageStore } from '../../electron/core/store/message-store.ts';
 
 interface Reply {
   status: number;
@@ -134,6 +135,15 @@ describe('the browser bridge demands its token', () => {
     ws.close();
   });
 
+  it('refuses request paths no URL parser accepts, and keeps serving', async () => {
+    for (const path of ['//', '//x:99999/', '//[', '/\\']) {
+      const reply = await get(bridge.port, path, host());
+      expect([400, 401, 404], path).toContain(reply.status);
+    }
+    const after = await get(bridge.port, `/?token=${bridge.token}`, host());
+    expect(after.status).toBe(303);
+  });
+
   it('closes a socket that sends a frame over the limit, and keeps serving others', async () => {
     const url = `ws://127.0.0.1:${bridge.port}/ws`;
     const headers = { Origin: `http://127.0.0.1:${bridge.port}`, Cookie: `pushdesk_${bridge.port}=${bridge.token}` };
@@ -146,5 +156,52 @@ describe('the browser bridge demands its token', () => {
     good.send(JSON.stringify({ type: 'call', id: 7, method: 'getStatus', args: {} }));
     expect(await reply).toMatchObject({ type: 'result', id: 7, ok: true });
     good.close();
+  });
+});
+
+describe('the bridge export', () => {
+  it('stops an export whose download is cancelled, closing its read of the store, and goes on serving', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pushdesk-bridge-export-'));
+    const ui = join(dir, 'ui');
+    mkdirSync(ui, { recursive: true });
+    writeFileSync(join(ui, 'index.html'), '<!doctype html><title>ui</title>');
+    const store = MessageStore.open(join(dir, 'data'));
+    // Enough history that the export outlasts the client, which leaves after the first chunk.
+    for (let b = 0; b < 10; b++) {
+      store.insertBatch(
+        Array.from({ length: 2000 }, (_, i) => ({
+          message: { id: `e${b}-${i}`, title: `export ${i}`, body: 'y'.repeat(300), priority: 3 as const, tags: [], click: undefined, sentAtMs: undefined },
+          origin: { connectionId: 'c', channel: 'A', topic: 'a/x', retained: false, receivedAtMs: i },
+        })),
+      );
+    }
+    store.close();
+    const lines: string[] = [];
+    const logger = { info: (m: string) => lines.push(m), warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    const config = parseConfig({ deviceId: 'bridge-export', connections: [{ id: 'c', url: 'mqtt://127.0.0.1:1', subscriptions: [{ topic: 'a/#', channel: 'A' }] }] });
+    const hub = new Hub({ config, dataDir: join(dir, 'data'), notifier: { show() {} }, logger: silentLogger });
+    const bridge = await startBridge({ hub, service: new ApiService(hub), uiDir: ui, logger });
+    try {
+      const headers = { Host: `127.0.0.1:${bridge.port}` };
+      const cookie = String((await get(bridge.port, `/?token=${bridge.token}`, headers)).headers['set-cookie']).split(';')[0] as string;
+      await new Promise<void>((resolve) => {
+        const req = request({ host: '127.0.0.1', port: bridge.port, path: '/export?format=jsonl', headers: { ...headers, Cookie: cookie } }, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.end();
+      });
+      await expect.poll(() => lines, { timeout: 5000 }).toContain('bridge: export stopped, the download was cancelled');
+      expect(lines).not.toContain('bridge: exported history');
+      const whole = await get(bridge.port, '/export?format=csv&channel=A', { ...headers, Cookie: cookie });
+      expect(whole.status).toBe(200);
+      expect(whole.body.split('\r\n').filter((l) => l !== '')).toHaveLength(20_001);
+    } finally {
+      await bridge.close();
+      await hub.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -180,3 +180,18 @@ describe('the hub and the notification rules', () => {
     expect(changes).toEqual([now + 3_600_000, undefined]);
   });
 });
+
+describe('a hub that cannot be built', () => {
+  it('leaves the data directory unlocked and the store closed, so the next hub can open it', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pushdesk-hub-fail-'));
+    try {
+      const config = parseConfig({ connections: [{ id: 'c', url: 'mqtt://127.0.0.1:1', subscriptions: [{ topic: 't', channel: 'T' }] }] });
+      const notifier: Notifier = { show: () => {} };
+      expect(() => new Hub({ config, dataDir: dir, notifier, logger: silentLogger, timeZone: 'Mars/Olympus_Mons' })).toThrow(/unknown time zone "Mars\/Olympus_Mons"/);
+      const hub = new Hub({ config, dataDir: dir, notifier, logger: silentLogger, timeZone: 'UTC' });
+      void hub.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

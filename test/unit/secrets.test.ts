@@ -211,3 +211,17 @@ describe('the data directory', () => {
     }
   });
 });
+
+describe('redact: credentials in URLs', () => {
+  it.each([
+    ['mqtt://operator:s3cret@127.0.0.1:1', 'mqtt://operator:(removed)@127.0.0.1:1'],
+    ['https://:tk_secret@ntfy.example/x', 'https://:(removed)@ntfy.example/x'],
+    ['mqtt://bob:p@ss@broker:1883', 'mqtt://bob:(removed)@broker:1883'],
+    ['wss://ntfy.example/ws?auth=QmFzaWM&x=1', 'wss://ntfy.example/ws?auth=(removed)&x=1'],
+    ['https://tok123@host/', 'https://(removed)@host/'],
+    ['in a sentence mqtt://u:pw@h:1 too', 'in a sentence mqtt://u:(removed)@h:1 too'],
+    ['mqtt://broker.local:1883', 'mqtt://broker.local:1883'],
+  ])('%s', (input, expected) => {
+    expect(redact(input)).toBe(expected);
+  });
+});

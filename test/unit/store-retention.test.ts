@@ -94,6 +94,27 @@ describe('MessageStore.retentionStep', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('keeps an alert still waiting for acknowledgement beyond maxCount, until its maximum age', () => {
+    const alert = message({ id: 'alert', receivedAtMs: 1 });
+    store.insertBatch([{ ...alert, message: { ...alert.message, requiresAck: true } }]);
+    store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ receivedAtMs: 10 + i })));
+    runAll(settings({ defaults: { maxCount: 3 } }));
+    expect(ids()).toContain('alert');
+    expect(store.count()).toBe(4);
+    runAll(settings({ defaults: { maxCount: 3, maxAgeMs: NOW - 5 } }));
+    expect(ids()).not.toContain('alert');
+  });
+
+  it('removes no message for a size cap that data samples alone exceed, and says so', () => {
+    store.insertBatch(Array.from({ length: 200 }, (_, i) => message({ receivedAtMs: i })));
+    const big = 'x'.repeat(16_000);
+    store.insertBatch(Array.from({ length: 300 }, (_, i) => ({ ...sample('plant/big', i, NOW - i), payload: big })));
+    const result = store.retentionStep(settings({ maxBytes: 1024 * 1024 }), NOW);
+    expect(result.deletedMessages).toBe(0);
+    expect(result.sizeCapUnreachable).toBe(true);
+    expect(store.count()).toBe(200);
+  });
+
   it('removes nothing when no rule limits anything', () => {
     store.insertBatch(Array.from({ length: 20 }, (_, i) => message({ receivedAtMs: i })));
     expect(store.retentionStep(settings(), NOW)).toEqual({ deletedMessages: 0, deletedSamples: 0, more: false });

@@ -70,7 +70,7 @@ export interface BackoffBounds {
 export function backoffFor(power: PowerSource, configured: BackoffBounds, critical: boolean): BackoffBounds {
   if (power === 'ac') return configured;
   if (power === 'low-battery' && !critical) {
-    return { baseMs: Math.max(configured.baseMs * 4, 30_000), capMs: Math.max(configured.capMs * 4, 600_000) };
+    return { baseMs: Math.max(configured.baseMs * 4, 30_000), capMs: Math.max(configured.capMs, 600_000) };
   }
   return { baseMs: configured.baseMs * 2, capMs: Math.max(configured.capMs, Math.min(configured.capMs * 2, 600_000)) };
 }

@@ -187,7 +187,16 @@ export class NotificationCenter {
     const next = this.#rules.nextRepeatAtMs();
     if (next === undefined || this.#stopped) return;
     this.#repeatTimer = setTimeout(() => {
-      for (const effect of this.#rules.dueRepeats()) this.#perform(effect, effect.kind === 'show' ? this.#host.message(effect.seq) : undefined);
+      for (const effect of this.#rules.dueRepeats()) {
+        const message = effect.kind === 'show' ? this.#host.message(effect.seq) : undefined;
+        // Its message is gone (deleted by the sender, or by retention): nothing left to acknowledge.
+        if (effect.kind === 'show' && message === undefined) {
+          this.#rules.acknowledge(effect.tag);
+          this.#perform(this.#rules.withdraw(effect.tag, 'delete'));
+          continue;
+        }
+        this.#perform(effect, message);
+      }
       this.#armRepeats();
     }, Math.max(0, next - this.#now()));
     this.#repeatTimer.unref?.();
@@ -263,10 +272,9 @@ export class NotificationCenter {
 
   #onNotifierEvent(event: NotifierEvent): void {
     if (this.#stopped) return;
-    if (event.kind === 'dismissed') {
-      this.#rules.dismissed(event.tag);
-      return;
-    }
+    // A click or a button also takes the notification off the screen (no dismissal follows them).
+    this.#rules.dismissed(event.tag);
+    if (event.kind === 'dismissed') return;
     if (event.seq <= 0) return; // a summary or the digest: nothing to open but the window
     if (event.kind === 'click') this.#host.clicked(event.seq);
     else this.#host.chose(event.seq, event.actionId);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { DecodedMessage, MessageOrigin, Priority, RequestedReceipt, StoredMessage } from '../message/message.ts';
 import { ftsQuery, ftsTags, ftsText } from './fts-text.ts';
-import { migrate } from './migrations.ts';
+import { migrate, SCHEMA_VERSION } from './migrations.ts';
 
 /** A message ready to be written: decoded content plus where it came from. */
 export interface NewMessage {
@@ -126,6 +126,8 @@ export interface RetentionStepResult {
   readonly deletedSamples: number;
   /** True when the step hit its limit and more is left to remove. */
   readonly more: boolean;
+  /** The size cap cannot be met by removing messages: other data (samples, the outbox) is over it alone. */
+  readonly sizeCapUnreachable?: boolean;
 }
 
 /** A damaged database found when opening: where it was moved, and why. */
@@ -328,6 +330,15 @@ export class MessageStore {
       // For export and diagnostics beside a running hub: no lock, no migration, no writes.
       if (!existsSync(path)) throw new Error(`no message store in ${dataDir}`);
       const db = new DatabaseSync(path, { readOnly: true });
+      const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+      if (version !== SCHEMA_VERSION) {
+        db.close();
+        throw new Error(
+          version < SCHEMA_VERSION
+            ? `the message store in ${dataDir} has schema version ${version}; this build reads version ${SCHEMA_VERSION}: start the hub once to upgrade it`
+            : `the message store in ${dataDir} has schema version ${version}, newer than this build (${SCHEMA_VERSION}); update Pushdesk`,
+        );
+      }
       return new MessageStore(path, db, undefined, true);
     }
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
@@ -789,7 +800,11 @@ export class MessageStore {
       deletedMessages += n;
       return n;
     };
-    const protectedClause = 'NOT (read_at_ms IS NULL AND priority >= 4 AND deleted_at_ms IS NULL)';
+    // Never removed by the count or size caps (only by their maximum age): unread high-priority
+    // messages, and alerts still waiting for acknowledgement (their repeats need them).
+    const protectedClause =
+      'NOT (deleted_at_ms IS NULL AND ((read_at_ms IS NULL AND priority >= 4) OR (requires_ack = 1 AND acknowledged_at_ms IS NULL)))';
+    let sizeCapUnreachable = false;
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       const counts = this.#db.prepare('SELECT channel, total FROM channel_counts').all() as { channel: string; total: number }[];
@@ -825,15 +840,6 @@ export class MessageStore {
           deletedMessages += n;
         }
       }
-      if (settings.maxBytes !== undefined && budget > 0) {
-        const usedBytes = this.usedBytes();
-        if (usedBytes > settings.maxBytes) {
-          // Rows are about the same size: remove the share over the cap, within this step's budget.
-          const total = (this.#db.prepare('SELECT coalesce(sum(total), 0) AS n FROM channel_counts').get() as { n: number }).n;
-          const share = Math.ceil((total * (usedBytes - settings.maxBytes)) / usedBytes);
-          deleteSeqs(`SELECT seq FROM messages WHERE ${protectedClause} ORDER BY seq`, Math.max(share, 1));
-        }
-      }
       deleteSeqs('SELECT seq FROM messages WHERE deleted_at_ms IS NOT NULL AND deleted_at_ms < ? ORDER BY deleted_at_ms', budget, nowMs - settings.tombstoneMs);
       if (budget > 0) {
         const n = Number(
@@ -862,12 +868,43 @@ export class MessageStore {
           budget -= n;
         }
       }
+      // The size cap last: tombstones and data samples beyond their window go first. Only the bytes that
+      // messages take (their table, indexes and search index) can be freed by removing messages: when the
+      // rest alone is over the cap, no message is removed for it and the step says so.
+      if (settings.maxBytes !== undefined && budget > 0) {
+        const usedBytes = this.usedBytes();
+        if (usedBytes > settings.maxBytes) {
+          const messageBytes = this.#messageBytes() ?? usedBytes;
+          if (usedBytes - messageBytes >= settings.maxBytes) {
+            sizeCapUnreachable = true;
+          } else {
+            const total = (this.#db.prepare('SELECT coalesce(sum(total), 0) AS n FROM channel_counts').get() as { n: number }).n;
+            const share = Math.ceil((total * (usedBytes - settings.maxBytes)) / Math.max(messageBytes, 1));
+            deleteSeqs(`SELECT seq FROM messages WHERE ${protectedClause} ORDER BY seq`, Math.max(share, 1));
+          }
+        }
+      }
       this.#db.exec('COMMIT');
     } catch (error) {
       this.#db.exec('ROLLBACK');
       throw error;
     }
-    return { deletedMessages, deletedSamples, more: budget <= 0 };
+    return { deletedMessages, deletedSamples, more: budget <= 0, ...(sizeCapUnreachable ? { sizeCapUnreachable } : {}) };
+  }
+
+  /** Bytes the messages take: their table, its indexes and the search index (dbstat), if SQLite has dbstat. */
+  #messageBytes(): number | undefined {
+    try {
+      const row = this.#db
+        .prepare(
+          `SELECT coalesce(sum(pgsize), 0) AS b FROM dbstat
+           WHERE name = 'messages' OR name LIKE 'messages\\_%' ESCAPE '\\' OR name LIKE 'sqlite_autoindex_messages%'`,
+        )
+        .get() as { b: number };
+      return row.b;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Bytes the database's pages hold (free pages left by deletions excluded). */

@@ -17,6 +17,9 @@ import { StormControl } from './storm-control.ts';
 /** How long the "pause notifications" switch pauses when no duration is given: one hour. */
 export const DEFAULT_PAUSE_MS = 60 * 60 * 1000;
 
+/** How many notifications are remembered as on screen at most. */
+const ON_SCREEN_KEPT = 500;
+
 /** The tag of the offline digest notification. */
 export const DIGEST_TAG = 'digest';
 
@@ -323,7 +326,11 @@ export class NotificationRules {
   }
 
   #show(message: RuleMessage, tag: string, decision: ShownDecision, how: { replace: boolean; repeat: boolean; note: string }): ShowEffect {
+    this.#onScreen.delete(tag);
     this.#onScreen.set(tag, { kind: 'message', priority: decision.priority });
+    // A notifier that reports no dismissals (node-notifier) would let this grow for ever: the oldest go,
+    // as the OS has long since removed them.
+    if (this.#onScreen.size > ON_SCREEN_KEPT) this.#onScreen.delete(this.#onScreen.keys().next().value as string);
     if (!how.repeat) {
       if (decision.requiresAck && decision.ackRepeatSec !== undefined) this.#alerts.track(tag, decision.ackRepeatSec, message);
       else this.#alerts.acknowledge(tag);

@@ -1,0 +1,28 @@
+/**
+ * Dates and numbers for people, through Intl in the window's current language.
+ *
+ * Formatters are cached per language: building an Intl formatter costs far more than using one, and a
+ * list of rows formats hundreds of dates.
+ */
+const dateTimeFormats = new Map<string, Intl.DateTimeFormat>();
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+/** A received time (epoch ms) as a short date and time. */
+export function formatDateTime(ms: number, language: string): string {
+  let format = dateTimeFormats.get(language);
+  if (!format) {
+    format = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'medium' });
+    dateTimeFormats.set(language, format);
+  }
+  return format.format(ms);
+}
+
+/** A count, grouped the way the language groups digits. */
+export function formatNumber(value: number, language: string): string {
+  let format = numberFormats.get(language);
+  if (!format) {
+    format = new Intl.NumberFormat(language);
+    numberFormats.set(language, format);
+  }
+  return format.format(value);
+}
