@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError } from '../core/config/load-config.ts';
 import { defaultPolicyPath, loadConfigWithPolicy } from '../core/config/policy.ts';
 import { createShellLogger } from '../core/logger.ts';
@@ -39,29 +39,53 @@ only this user may read (mode 0600). set reads the value from standard input (ty
 is not shown), never from the command line, where other users could see it (ps). list prints the
 names only.`;
 
-/** `npm run hub -- diagnostics ...`: the diagnostics bundle to standard output. */
-function diagnosticsCommand(argv: string[]): number {
-  let values;
+/** Where relative paths given on the command line start: the folder the user typed them in. */
+const BASE = process.env.INIT_CWD ?? process.cwd();
+
+/** What parseArgs gives for a command's options (node:util does not export the type by name). */
+type Parsed<T extends Omit<ParseArgsConfig, 'args' | 'strict'>> = ReturnType<typeof parseArgs<T & { args: string[]; strict: true }>>;
+
+/**
+ * Parses a command's options strictly; a wrong option or a missing required one is said on stderr
+ * with the usage, and comes back as exit status 2.
+ */
+function parseCommand<const T extends Omit<ParseArgsConfig, 'args' | 'strict'>>(
+  argv: string[],
+  config: T,
+  required: readonly string[] = [],
+): Parsed<T> | 2 {
+  let parsed: Parsed<T>;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: { 'data-dir': { type: 'string' }, config: { type: 'string' }, policy: { type: 'string' } },
-      strict: true,
-    }));
+    parsed = parseArgs({ ...config, args: argv, strict: true });
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
     return 2;
   }
-  if (!values['data-dir']) {
-    process.stderr.write(`--data-dir is required\n${USAGE}\n`);
+  const values = parsed.values as Record<string, unknown>;
+  const missing = required.filter((name) => values[name] === undefined || values[name] === '');
+  if (missing.length > 0) {
+    process.stderr.write(`${missing.map((name) => `--${name}`).join(' and ')} ${missing.length > 1 ? 'are' : 'is'} required\n${USAGE}\n`);
     return 2;
   }
+  return parsed;
+}
+
+/** The policy file to read: the one given (which must then exist), or the platform's location. */
+function policyLocation(given: string | undefined): { path: string; required: boolean } {
+  return given === undefined ? { path: defaultPolicyPath(process.platform), required: false } : { path: resolve(BASE, given), required: true };
+}
+
+/** `npm run hub -- diagnostics ...`: the diagnostics bundle to standard output. */
+function diagnosticsCommand(argv: string[]): number {
+  const parsed = parseCommand(argv, { options: { 'data-dir': { type: 'string' }, config: { type: 'string' }, policy: { type: 'string' } } }, ['data-dir']);
+  if (parsed === 2) return 2;
+  const { values } = parsed;
   let config;
   let policy;
   if (values.config !== undefined) {
-    const policyPath = values.policy === undefined ? defaultPolicyPath(process.platform) : resolve(BASE, values.policy);
+    const location = policyLocation(values.policy);
     try {
-      ({ config, policy } = loadConfigWithPolicy(resolve(BASE, values.config), policyPath, values.policy !== undefined));
+      ({ config, policy } = loadConfigWithPolicy(resolve(BASE, values.config), location.path, location.required));
     } catch (error) {
       // A broken configuration is exactly what support needs to see: say it, and go on without it.
       policy = undefined;
@@ -70,36 +94,20 @@ function diagnosticsCommand(argv: string[]): number {
     }
   }
   const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
-  const bundle = buildDiagnostics({ dataDir: resolve(BASE, values['data-dir']), config, policy, appVersion: version });
+  const bundle = buildDiagnostics({ dataDir: resolve(BASE, values['data-dir'] as string), config, policy, appVersion: version });
   process.stdout.write(`${JSON.stringify(bundle, null, 2)}\n`);
   return 0;
 }
 
-/** Where relative paths given on the command line start: the folder the user typed them in. */
-const BASE = process.env.INIT_CWD ?? process.cwd();
-
 /** `npm run hub -- export ...`: history to standard output. */
 async function exportCommand(argv: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        'data-dir': { type: 'string' },
-        format: { type: 'string', default: 'jsonl' },
-        channel: { type: 'string' },
-        since: { type: 'string' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
-  if (!values['data-dir']) {
-    process.stderr.write(`--data-dir is required\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand(
+    argv,
+    { options: { 'data-dir': { type: 'string' }, format: { type: 'string', default: 'jsonl' }, channel: { type: 'string' }, since: { type: 'string' } } },
+    ['data-dir'],
+  );
+  if (parsed === 2) return 2;
+  const { values } = parsed;
   const format = values.format as ExportFormat;
   if (!EXPORT_FORMATS.includes(format)) {
     process.stderr.write(`--format: "${values.format}" is not one of ${EXPORT_FORMATS.join(', ')}\n`);
@@ -114,7 +122,7 @@ async function exportCommand(argv: string[]): Promise<number> {
   }
   let store: MessageStore;
   try {
-    store = MessageStore.open(resolve(BASE, values['data-dir']), { readOnly: true });
+    store = MessageStore.open(resolve(BASE, values['data-dir'] as string), { readOnly: true });
   } catch (error) {
     process.stderr.write(`pushdesk export: ${(error as Error).message}\n`);
     return 2;
@@ -168,14 +176,9 @@ async function readSecretValue(name: string): Promise<string | undefined> {
 
 /** `npm run hub -- secret set|delete|list ...`: the headless shell's secrets file. */
 async function secretCommand(argv: string[]): Promise<number> {
-  let values;
-  let positionals;
-  try {
-    ({ values, positionals } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' } }, allowPositionals: true, strict: true }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand(argv, { options: { 'data-dir': { type: 'string' } }, allowPositionals: true });
+  if (parsed === 2) return 2;
+  const { values, positionals } = parsed;
   const [action, name, ...extra] = positionals;
   const wanted = action === 'list' ? 0 : 1;
   if ((action !== 'set' && action !== 'delete' && action !== 'list') || positionals.length !== 1 + wanted) {
@@ -229,24 +232,18 @@ async function main(argv: string[]): Promise<number> {
   if (argv[0] === 'export') return exportCommand(argv.slice(1));
   if (argv[0] === 'diagnostics') return diagnosticsCommand(argv.slice(1));
   if (argv[0] === 'secret') return secretCommand(argv.slice(1));
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: argv,
-      options: {
-        config: { type: 'string' },
-        'data-dir': { type: 'string' },
-        port: { type: 'string' },
-        policy: { type: 'string' },
-        'log-dir': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-    }));
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
-    return 2;
-  }
+  const parsed = parseCommand(argv, {
+    options: {
+      config: { type: 'string' },
+      'data-dir': { type: 'string' },
+      port: { type: 'string' },
+      policy: { type: 'string' },
+      'log-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (parsed === 2) return 2;
+  const { values } = parsed;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
@@ -273,8 +270,8 @@ async function main(argv: string[]): Promise<number> {
   }
   let app;
   try {
-    const policyPath = values.policy === undefined ? defaultPolicyPath(process.platform) : resolve(BASE, values.policy);
-    const { config, policy } = loadConfigWithPolicy(configPath, policyPath, values.policy !== undefined);
+    const location = policyLocation(values.policy);
+    const { config, policy } = loadConfigWithPolicy(configPath, location.path, location.required);
     app = await startHeadless({
       config,
       dataDir,
