@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import type { Config, ConnectionConfig } from './config/config-schema.ts';
-import type { PolicyOutcome } from './config/policy.ts';
+import { isLocked, type PolicyOutcome } from './config/policy.ts';
 import { problemRecorder, writeSnapshot, type HubSnapshot, type Problem } from './diagnostics.ts';
 import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
@@ -508,7 +508,7 @@ export class Hub extends TypedEmitter<HubEvents> {
 
   /** Whether a managed policy locks the quiet-hours switch. */
   get quietHoursLocked(): boolean {
-    return this.policy.locked.some((path) => ['notifications', 'notifications.quietHours', 'notifications.quietHours.enabled'].includes(path));
+    return isLocked(this.policy.locked, 'notifications.quietHours.enabled');
   }
 
   /**

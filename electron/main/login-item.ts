@@ -2,7 +2,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { App } from 'electron';
-import type { PolicyOutcome } from '../core/config/policy.ts';
+import { isLocked, type PolicyOutcome } from '../core/config/policy.ts';
 import type { Logger } from '../core/logger.ts';
 
 /** Without a choice of the person's and without a policy, Pushdesk does not add itself to the login items. */
@@ -25,7 +25,7 @@ export interface StartAtLogin {
  * default; otherwise START_AT_LOGIN_DEFAULT.
  */
 export function resolveStartAtLogin(chosen: boolean | undefined, policy: Pick<PolicyOutcome, 'locked' | 'startAtLogin'>): StartAtLogin {
-  if (policy.locked.includes('startAtLogin')) {
+  if (isLocked(policy.locked, 'startAtLogin')) {
     return { enabled: policy.startAtLogin ?? START_AT_LOGIN_DEFAULT, locked: true, decidedBy: 'policy lock' };
   }
   if (chosen !== undefined) return { enabled: chosen, locked: false, decidedBy: 'person' };

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { PolicyOutcome } from '../core/config/policy.ts';
+import { isLocked, type PolicyOutcome } from '../core/config/policy.ts';
 import type { Logger } from '../core/logger.ts';
 
 /**
@@ -88,7 +88,7 @@ export function resolveUpdates(
   chosen: UpdateChoices | undefined,
   builtInFeed: boolean,
 ): UpdateSettings {
-  const locked = policy.locked.includes('updates');
+  const locked = isLocked(policy.locked, 'updates');
   const given = policy.updates;
   const enabled = locked ? (given?.enabled ?? true) : (chosen?.enabled ?? given?.enabled ?? true);
   const channel = locked ? given?.channel : (chosen?.channel ?? given?.channel);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../electron/core/config/load-config.ts';
-import { applyPolicy, defaultPolicyPath, loadConfigWithPolicy, loadPolicy, policySchema } from '../../electron/core/config/policy.ts';
+import { applyPolicy, defaultPolicyPath, isLocked, loadConfigWithPolicy, loadPolicy, policySchema } from '../../electron/core/config/policy.ts';
 
 const connections = [{ id: 'c', url: 'mqtt://127.0.0.1:1', subscriptions: [{ topic: 't', channel: 'T' }] }];
 
@@ -129,5 +129,18 @@ describe('the policy on urgent messages in quiet hours', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('isLocked', () => {
+  it('is true for a locked setting and everything under a locked section or object, and nothing else', () => {
+    const locks = ['notifications.quietHours', 'startAtLogin'];
+    expect(isLocked(locks, 'notifications.quietHours')).toBe(true);
+    expect(isLocked(locks, 'notifications.quietHours.enabled')).toBe(true);
+    expect(isLocked(locks, 'notifications')).toBe(false);
+    expect(isLocked(locks, 'notifications.storm.enabled')).toBe(false);
+    expect(isLocked(locks, 'notifications.quietHoursX')).toBe(false);
+    expect(isLocked(locks, 'startAtLogin')).toBe(true);
+    expect(isLocked(['notifications'], 'notifications.quietHours.enabled')).toBe(true);
   });
 });

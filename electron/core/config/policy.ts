@@ -141,6 +141,12 @@ export function loadPolicy(path: string, required: boolean): { policy: Policy | 
   return { policy: result.data, error: undefined };
 }
 
+/** Whether a setting is locked: its own path, or a section or object above it, is in `locks`. */
+export function isLocked(locks: readonly string[], path: string): boolean {
+  for (let at = path; at !== ''; at = at.includes('.') ? at.slice(0, at.lastIndexOf('.')) : '') if (locks.includes(at)) return true;
+  return false;
+}
+
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
@@ -151,11 +157,7 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
  */
 export function applyPolicy(raw: unknown, policy: Policy): { raw: unknown; overridden: PolicyOutcome['overridden'] } {
   if (!isObject(raw)) return { raw, overridden: [] };
-  const locks = new Set(policy.lock);
-  const locked = (path: string): boolean => {
-    for (let at = path; at !== ''; at = at.includes('.') ? at.slice(0, at.lastIndexOf('.')) : '') if (locks.has(at)) return true;
-    return false;
-  };
+  const locked = (path: string): boolean => isLocked(policy.lock, path);
   const overridden: { path: string; configured: unknown; policy: unknown }[] = [];
   const merge = (configured: unknown, given: unknown, path: string): unknown => {
     if (locked(path)) {
