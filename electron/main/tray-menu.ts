@@ -45,6 +45,23 @@ export interface TrayMenuActions {
   quit(): void;
 }
 
+/** A checkbox the managed policy may lock: then shown as set by the organisation, and not changeable. */
+function lockableSwitch(
+  id: string,
+  label: string,
+  state: { readonly enabled: boolean; readonly locked: boolean },
+  change: (on: boolean) => void,
+): MenuItemConstructorOptions {
+  return {
+    id,
+    label: state.locked ? `${label} (set by your organization)` : label,
+    type: 'checkbox',
+    checked: state.enabled,
+    enabled: !state.locked,
+    click: (item) => change(item.checked),
+  };
+}
+
 /**
  * The tray's context menu: Open; pause for an hour (or resume, naming the end); start at login (a
  * checkbox, disabled when the policy locks it); each connection and its state (disabled items:
@@ -59,28 +76,8 @@ export function trayMenuTemplate(inputs: TrayMenuInputs, actions: TrayMenuAction
       ? { id: 'resume', label: `Resume notifications (paused until ${inputs.formatTime(inputs.pausedUntilMs)})`, click: () => actions.resume() }
       : { id: 'pause', label: 'Pause notifications for 1 hour', click: () => actions.pause(TRAY_PAUSE_MS) },
   ];
-  if (inputs.quietHours) {
-    const { enabled, locked } = inputs.quietHours;
-    items.push({
-      id: 'quiet-hours',
-      label: locked ? 'Quiet hours (set by your organization)' : 'Quiet hours',
-      type: 'checkbox',
-      checked: enabled,
-      enabled: !locked,
-      click: (item) => actions.setQuietHours?.(item.checked),
-    });
-  }
-  if (inputs.startAtLogin) {
-    const { enabled, locked } = inputs.startAtLogin;
-    items.push({
-      id: 'start-at-login',
-      label: locked ? 'Start at login (set by your organization)' : 'Start at login',
-      type: 'checkbox',
-      checked: enabled,
-      enabled: !locked,
-      click: (item) => actions.setStartAtLogin(item.checked),
-    });
-  }
+  if (inputs.quietHours) items.push(lockableSwitch('quiet-hours', 'Quiet hours', inputs.quietHours, (on) => actions.setQuietHours?.(on)));
+  if (inputs.startAtLogin) items.push(lockableSwitch('start-at-login', 'Start at login', inputs.startAtLogin, (on) => actions.setStartAtLogin(on)));
   items.push({ type: 'separator' });
   if (inputs.connections.length === 0) {
     items.push({ id: 'no-connections', label: 'No connections configured', enabled: false });
