@@ -223,10 +223,9 @@ export class Hub extends TypedEmitter<HubEvents> {
         now: this.#now,
         timeZone: options.timeZone,
         host: {
-          displayed: (seq) => {
-            if (this.#stopped) return;
-            const message = this.#store.get(seq);
-            if (message && this.#receiptFor(message, 'displayed')) this.#recordDisplayed(seq);
+          // Only a message that asked for a displayed receipt (cheap to tell) costs a write.
+          displayed: (message) => {
+            if (!this.#stopped && this.#receiptFor(message, 'displayed')) this.#recordDisplayed(message.seq);
           },
           clicked: (seq) => {
             if (this.#stopped) return;
@@ -236,7 +235,7 @@ export class Hub extends TypedEmitter<HubEvents> {
           chose: (seq, actionId) => {
             if (this.#stopped) return;
             try {
-              this.#chose(seq, actionId);
+              this.chooseNotificationAction(seq, actionId);
             } catch (error) {
               this.#logger.warn('notification action failed', { seq, error: (error as Error).message });
             }
@@ -544,10 +543,6 @@ export class Hub extends TypedEmitter<HubEvents> {
    * receipt is queued when the sender asked for one.
    */
   chooseNotificationAction(seq: number, actionId: string): void {
-    this.#chose(seq, actionId);
-  }
-
-  #chose(seq: number, actionId: string): void {
     const message = this.#store.get(seq);
     if (!message) throw new Error(`no message with seq ${seq}`);
     if (actionId === 'acknowledge') {
@@ -635,11 +630,11 @@ export class Hub extends TypedEmitter<HubEvents> {
    * to the connection's receipt topic template. ntfy: to the receipt topic on the same server.
    */
   #receiptFor(message: StoredMessage, status: ReceiptStatus): NewReceipt | undefined {
-    const connection = this.#connections.get(message.connectionId);
-    if (!connection) return undefined;
     // Cheapest test first: most messages ask for no delivered or displayed receipt, and this runs on
     // every insert and every notification.
     if ((status === 'delivered' || status === 'displayed') && !message.receipts?.includes(status)) return undefined;
+    const connection = this.#connections.get(message.connectionId);
+    if (!connection) return undefined;
     const target = connection.receipts;
     if (!target && !(connection.kind === 'mqtt' && message.responseTopic)) return undefined;
     const subscription = (connection.subscriptions as readonly { channel: string; receipts?: readonly string[] | undefined }[]).find(

@@ -1,7 +1,7 @@
 import type { Logger } from '../logger.ts';
 import type { StoredMessage } from '../message/message.ts';
 import type { NotificationAction, Notifier, NotifierEvent } from './notifier.ts';
-import { NotificationRules, sequenceTag, type NotificationEffect } from './rules/notification-rules.ts';
+import { NotificationRules, notificationTag, sequenceTag, type NotificationEffect } from './rules/notification-rules.ts';
 import type { NotificationPolicy, NotificationRuleSettings } from './rules/rule-settings.ts';
 
 /** How long a connection's backlog lasts after it connects: until this much silence (ms)... */
@@ -34,19 +34,10 @@ export function notificationActions(message: Pick<StoredMessage, 'extra' | 'requ
   return buttons;
 }
 
-/**
- * The tag of a message's notification: by its sequence id, or its own id when it has none (ntfy's
- * default sequence id; ids are unique per connection), so every version, a clear and a delete of one
- * message name the same notification.
- */
-export function tagOf(message: Pick<StoredMessage, 'connectionId' | 'sequenceId' | 'id'>): string {
-  return sequenceTag(message.connectionId, message.sequenceId ?? message.id);
-}
-
 /** What the center asks of its owner (the hub). */
 export interface NotificationCenterHost {
   /** The notification of this message was shown (for the displayed receipt). */
-  displayed(seq: number): void;
+  displayed(message: StoredMessage): void;
   /** The person clicked a message's notification. */
   clicked(seq: number): void;
   /** The person chose a button of a message's notification (an action id from notificationActions). */
@@ -111,7 +102,6 @@ export class NotificationCenter {
       const ackRepeat = message.extra?.ackRepeatSec;
       const effect = this.#rules.handle({
         ...message,
-        sequenceId: message.sequenceId ?? message.id,
         ...(typeof ackRepeat === 'number' ? { ackRepeatSec: ackRepeat } : {}),
         fromBacklog: backlog !== undefined,
       });
@@ -125,14 +115,9 @@ export class NotificationCenter {
     this.#perform(this.#rules.withdraw(sequenceTag(connectionId, sequenceIdOrId), kind));
   }
 
-  /** A message was deleted or replaced in the store: its notification goes (unless a new version updates it). */
-  withdrawMessage(message: StoredMessage, kind: 'clear' | 'delete'): void {
-    this.#perform(this.#rules.withdraw(tagOf(message), kind));
-  }
-
   /** The person acknowledged a message: no more repeats, and its sticky notification goes. */
   acknowledged(message: StoredMessage): void {
-    const tag = tagOf(message);
+    const tag = notificationTag(message);
     this.#rules.acknowledge(tag);
     this.#perform(this.#rules.withdraw(tag, 'clear'));
     this.#armRepeats();
@@ -206,12 +191,12 @@ export class NotificationCenter {
     try {
       switch (effect.kind) {
         case 'show': {
-          const seq = effect.seq;
-          const wantsDisplayed = !effect.repeat;
+          // A repeat is not a new display; a first show reports the message it shows.
+          const shown = effect.repeat ? undefined : message;
           const reports = this.#notifier.reportsShown === true;
           this.#notifier.show(
             {
-              seq,
+              seq: effect.seq,
               title: effect.title,
               body: effect.body,
               urgency: effect.urgency,
@@ -223,9 +208,9 @@ export class NotificationCenter {
               sticky: effect.sticky,
               actions: message ? notificationActions(message) : undefined,
             },
-            wantsDisplayed && reports ? () => this.#host.displayed(seq) : undefined,
+            shown && reports ? () => this.#host.displayed(shown) : undefined,
           );
-          if (wantsDisplayed && !reports) this.#host.displayed(seq);
+          if (shown && !reports) this.#host.displayed(shown);
           break;
         }
         case 'summary':

@@ -30,11 +30,12 @@ export function sequenceTag(connectionId: string, sequenceId: string): string {
 
 /**
  * The tag that identifies a message's notification, so a later version can update it and a clear or
- * delete can withdraw it: by sequence id when it has one, else by its local seq.
+ * delete can withdraw it: by sequence id when it has one, else by its own id (ntfy's default sequence
+ * id; ids are unique per connection), else by its local seq.
  */
-export function notificationTag(message: Pick<RuleMessage, 'connectionId' | 'sequenceId' | 'seq'>): string {
-  const sequenceId = message.sequenceId;
-  return sequenceId !== undefined && sequenceId !== '' ? sequenceTag(message.connectionId, sequenceId) : `msg:${message.connectionId}:${message.seq}`;
+export function notificationTag(message: Pick<RuleMessage, 'connectionId' | 'sequenceId' | 'seq'> & { readonly id?: string | undefined }): string {
+  const key = message.sequenceId || message.id;
+  return key !== undefined && key !== '' ? sequenceTag(message.connectionId, key) : `msg:${message.connectionId}:${message.seq}`;
 }
 
 /** The tag of a channel's storm summary. */
