@@ -60,6 +60,154 @@ export const connectionStatusSchema = z.object({
 });
 export type UiConnectionStatus = z.infer<typeof connectionStatusSchema>;
 
+/** A priority from 1 (min) to 5 (urgent). */
+const prioritySchema = z.number().int().min(1).max(5);
+
+/** A connection id, as the configuration allows it. */
+export const connectionIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'must be 1 to 64 letters, digits, dot, dash or underscore, starting with a letter or digit');
+
+/** A setting that a managed policy (or the shell) does not let the person change, and why, in words. */
+export const lockSchema = z.object({
+  /** The setting's path in `UiSettings`, e.g. "notifications.quietHours" or "language". */
+  path: z.string(),
+  /** Why, for a person: "Set by your organisation (/etc/pushdesk/policy.json)". */
+  reason: z.string(),
+});
+export type UiLock = z.infer<typeof lockSchema>;
+
+/** One weekly quiet-hours window: the days it starts on, and its start and end as HH:MM. */
+export const quietWindowSchema = z
+  .object({
+    days: z.array(z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'])).min(1).max(7),
+    start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM'),
+    end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time of day as HH:MM'),
+  })
+  .strict();
+
+/** The person's settings the Settings screen shows and changes. */
+export const settingsSchema = z.object({
+  notifications: z.object({
+    quietHours: z.object({
+      enabled: z.boolean(),
+      windows: z.array(quietWindowSchema).max(14),
+      /** Priority 5 messages pop up during quiet hours. */
+      urgentBypass: z.boolean(),
+    }),
+    /** Notifications make a sound (channels can turn theirs off). */
+    sound: z.boolean(),
+  }),
+  /** Read receipts are sent where the sender asks for them (an organisation may forbid them). */
+  readReceipts: z.boolean(),
+  language: z.enum(['system', 'en', 'zh-CN']),
+  theme: z.enum(['system', 'light', 'dark']),
+  /** Null when this shell cannot start at login (the headless hub). */
+  startAtLogin: z.boolean().nullable(),
+  retention: z.object({
+    /** Null keeps messages whatever their age. */
+    maxAgeDays: z.number().positive().max(36500).nullable(),
+    /** Null: no count limit. */
+    maxCount: z.number().int().min(1).nullable(),
+  }),
+});
+export type UiSettings = z.infer<typeof settingsSchema>;
+
+/** A change to the settings: any of their fields (a nested object is replaced as a whole). */
+export const settingsPatchSchema = z
+  .object({
+    notifications: z
+      .object({
+        quietHours: settingsSchema.shape.notifications.shape.quietHours.strict().optional(),
+        sound: z.boolean().optional(),
+      })
+      .strict()
+      .optional(),
+    readReceipts: z.boolean().optional(),
+    language: settingsSchema.shape.language.optional(),
+    theme: settingsSchema.shape.theme.optional(),
+    startAtLogin: z.boolean().optional(),
+    retention: settingsSchema.shape.retention.strict().optional(),
+  })
+  .strict();
+export type UiSettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+/** A channel's notification rule as the person sets it. */
+export const channelRuleSchema = z.object({
+  /** Muted until turned on again. */
+  muted: z.boolean(),
+  /** Muted until this time (epoch ms), or null. */
+  mutedUntilMs: z.number().nullable(),
+  /** The lowest priority that pops up. */
+  minPriority: prioritySchema,
+  sound: z.boolean(),
+});
+export type UiChannelRule = z.infer<typeof channelRuleSchema>;
+
+/** One channel of the directory: what a person may subscribe to, on which connection and topic. */
+export const channelEntrySchema = z.object({
+  connectionId: z.string(),
+  topic: z.string(),
+  channel: z.string(),
+  description: z.string().nullable(),
+  kind: z.enum(['notification', 'data']),
+  /** Where the entry comes from: the configuration, the IT policy, the broker's directory message, or the person. */
+  source: z.enum(['config', 'policy', 'directory', 'user']),
+  subscribed: z.boolean(),
+  /** IT made it mandatory: always subscribed, shown with a lock. */
+  mandatory: z.boolean(),
+  unread: z.number().int(),
+  total: z.number().int(),
+  rule: channelRuleSchema,
+  /** Set when the person cannot change the rule (a policy lock), in words. */
+  ruleLockedReason: z.string().nullable(),
+});
+export type UiChannelEntry = z.infer<typeof channelEntrySchema>;
+
+/** A connection as the Connections screen edits it. Secrets are write-only: `hasSecret` says one is kept. */
+export const connectionViewSchema = z.object({
+  id: z.string(),
+  kind: z.enum(['mqtt', 'ntfy']),
+  url: z.string(),
+  username: z.string().nullable(),
+  hasSecret: z.boolean(),
+  /** MQTT only: TLS verification of the server is on (off shows as a warning). */
+  verifyTls: z.boolean(),
+  subscriptions: z.array(z.object({ topic: z.string(), channel: z.string() })),
+  source: z.enum(['config', 'policy', 'user']),
+  /** Null when the person may edit and remove it; otherwise why not, in words. */
+  lockedReason: z.string().nullable(),
+});
+export type UiConnectionView = z.infer<typeof connectionViewSchema>;
+
+/**
+ * A connection entered in the form. `secret` (password or access token) goes to the shell's secret
+ * store, never to a settings file; left out on an edit, the kept one stays; `clearSecret` removes it.
+ */
+export const connectionInputSchema = z
+  .object({
+    id: connectionIdSchema,
+    kind: z.enum(['mqtt', 'ntfy']),
+    url: z.string().min(1, 'enter the server address').max(2000),
+    username: z.string().max(256).optional(),
+    secret: z.string().max(4096).optional(),
+    clearSecret: z.boolean().optional(),
+    verifyTls: z.boolean().default(true),
+    subscriptions: z
+      .array(
+        z
+          .object({
+            topic: z.string().min(1, 'enter a topic').max(1000),
+            channel: z.string().min(1, 'enter a channel name').max(100),
+          })
+          .strict(),
+      )
+      .min(1, 'add at least one topic')
+      .max(500),
+  })
+  .strict();
+export type UiConnectionInput = z.input<typeof connectionInputSchema>;
+
 /** Calls from the UI to the core: arguments and result of each. */
 export const methods = {
   listMessages: {
@@ -138,6 +286,66 @@ export const methods = {
     /** Headless: a download address on the bridge. Desktop: the file the person chose and the count. */
     result: z.object({ href: z.string().nullable(), path: z.string().nullable(), count: z.number().int().nullable() }),
   },
+  getSettings: {
+    args: z.object({}).strict(),
+    result: z.object({ settings: settingsSchema, locks: z.array(lockSchema) }),
+  },
+  /** Changes settings; a locked one is refused (error code "locked", naming it) and nothing is changed. */
+  updateSettings: {
+    args: z.object({ patch: settingsPatchSchema }).strict(),
+    result: z.object({ settings: settingsSchema, locks: z.array(lockSchema) }),
+  },
+  /** The channel directory: configured, mandatory, offered by the broker, subscribed by the person. */
+  listChannels: {
+    args: z.object({}).strict(),
+    result: z.object({ channels: z.array(channelEntrySchema) }),
+  },
+  /** Subscribes or unsubscribes on the live connection at once (and remembers it). Mandatory ones are refused. */
+  setSubscribed: {
+    args: z.object({ connectionId: z.string().min(1).max(64), topic: z.string().min(1).max(1000), subscribed: z.boolean() }).strict(),
+    result: z.object({ channel: channelEntrySchema }),
+  },
+  /** Changes a channel's rule: mute (for some minutes, or until turned on), minimum priority, sound. */
+  setChannelRule: {
+    args: z
+      .object({
+        channel: z.string().min(1).max(100),
+        /** true: muted until unmuted; false: unmuted. */
+        muted: z.boolean().optional(),
+        /** Mute for this many minutes (overrides `muted`). */
+        muteMinutes: z.number().int().min(1).max(365 * 24 * 60).optional(),
+        minPriority: prioritySchema.optional(),
+        sound: z.boolean().optional(),
+      })
+      .strict(),
+    result: z.object({ rule: channelRuleSchema }),
+  },
+  listConnections: {
+    args: z.object({}).strict(),
+    result: z.object({ connections: z.array(connectionViewSchema) }),
+  },
+  /**
+   * Adds a connection (or replaces the one with `replaceId`) and connects it at once. Invalid fields
+   * come back as error code "invalid-arguments" with `fields` naming each one.
+   */
+  saveConnection: {
+    args: z.object({ connection: connectionInputSchema, replaceId: z.string().min(1).max(64).optional() }).strict(),
+    result: z.object({ connection: connectionViewSchema }),
+  },
+  removeConnection: {
+    args: z.object({ id: z.string().min(1).max(64) }).strict(),
+    result: z.object({ removed: z.literal(true) }),
+  },
+  /** Tries a connection as entered (connect, then disconnect) and says how it went, in words. */
+  testConnection: {
+    args: z.object({ connection: connectionInputSchema }).strict(),
+    result: z.object({ ok: z.boolean(), message: z.string(), elapsedMs: z.number() }),
+  },
+  /** The diagnostics bundle: headless, a download address on the bridge; desktop, the file the person chose. */
+  exportDiagnostics: {
+    args: z.object({}).strict(),
+    result: z.object({ href: z.string().nullable(), path: z.string().nullable() }),
+  },
   getStatus: {
     args: z.object({}).strict(),
     result: z.object({
@@ -161,6 +369,12 @@ export const events = {
   connectionChanged: z.object({ connection: connectionStatusSchema }),
   /** The person clicked a notification: show this message. */
   openMessage: z.object({ seq: z.number().int().positive() }),
+  /** The settings changed (here, in another window, or from the tray). */
+  settingsChanged: z.object({ settings: settingsSchema, locks: z.array(lockSchema) }),
+  /** The channel directory changed (a subscription, a rule, the broker's directory message): list it again. */
+  channelsChanged: z.object({}),
+  /** Connections were added, edited or removed: list them again. */
+  connectionsChanged: z.object({}),
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -183,8 +397,10 @@ export function isEventName(name: unknown): name is EventName {
  * A call's failure as it crosses the contract: a code the UI can branch on and words for a person.
  */
 export const callErrorSchema = z.object({
-  code: z.enum(['unknown-method', 'invalid-arguments', 'failed']),
+  code: z.enum(['unknown-method', 'invalid-arguments', 'locked', 'failed']),
   message: z.string(),
+  /** invalid-arguments: each field that was wrong (a dotted path into the arguments) and why, for a form. */
+  fields: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
 });
 export type CallError = z.infer<typeof callErrorSchema>;
 

@@ -10,6 +10,7 @@ import {
   type UiMessage,
   isMethodName,
 } from '../api/contract.ts';
+import { FieldErrors, LockedError } from './config/connection-input.ts';
 import { describeIssues } from './config/load-config.ts';
 import type { Hub } from './hub.ts';
 import type { Priority, StoredMessage } from './message/message.ts';
@@ -58,6 +59,15 @@ export function toUiStatus(s: ConnectionStatus): UiConnectionStatus {
   };
 }
 
+/** What a shell adds to the contract beyond the hub (see ApiService). */
+export interface ShellHooks {
+  readonly exporter?: Exporter;
+  /** The diagnostics bundle: headless returns a download href, desktop asks where to save and writes it. */
+  readonly diagnosticsExporter?: () => Promise<{ href: string | null; path: string | null }>;
+  /** Start at login, where the shell can (the desktop); absent in the headless hub. */
+  readonly startAtLogin?: { get(): boolean; set(enabled: boolean): void };
+}
+
 /** The outcome of one call, ready to send back. */
 export type CallOutcome = { ok: true; value: unknown } | { ok: false; error: CallError };
 
@@ -72,7 +82,8 @@ type Implementations = { [M in MethodName]: (args: z.output<(typeof methods)[M][
 export class ApiService {
   readonly #impl: Implementations;
 
-  constructor(hub: Hub, options: { exporter?: Exporter } = {}) {
+  constructor(hub: Hub, options: ShellHooks = {}) {
+    if (options.startAtLogin) hub.setStartAtLogin(options.startAtLogin);
     this.#impl = {
       listMessages: (args) => ({
         messages: hub.listMessages({ beforeSeq: args.beforeSeq, limit: args.limit }).map(toUiMessage),
@@ -104,6 +115,25 @@ export class ApiService {
         if (!options.exporter) throw new Error('this shell offers no export');
         return options.exporter(args);
       },
+      getSettings: () => hub.settings(),
+      updateSettings: (args) => hub.updateSettings(args.patch),
+      listChannels: () => ({ channels: hub.channels() }),
+      setSubscribed: async (args) => ({ channel: await hub.setSubscribed(args.connectionId, args.topic, args.subscribed) }),
+      setChannelRule: (args) => {
+        const { channel, ...change } = args;
+        return { rule: hub.setChannelRule(channel, change) };
+      },
+      listConnections: () => ({ connections: hub.connectionViews() }),
+      saveConnection: async (args) => ({ connection: await hub.saveConnection(args.connection, args.replaceId) }),
+      removeConnection: async (args) => {
+        await hub.removeConnection(args.id);
+        return { removed: true as const };
+      },
+      testConnection: (args) => hub.testConnection(args.connection),
+      exportDiagnostics: () => {
+        if (!options.diagnosticsExporter) throw new Error('this shell offers no diagnostics bundle');
+        return options.diagnosticsExporter();
+      },
       getStatus: () => ({
         deviceId: hub.deviceId,
         connections: hub.connectionStatuses().map(toUiStatus),
@@ -126,13 +156,24 @@ export class ApiService {
     if (!parsed.success) {
       return {
         ok: false,
-        error: { code: 'invalid-arguments', message: `${method}: ${describeIssues(parsed.error.issues).join('; ')}` },
+        error: {
+          code: 'invalid-arguments',
+          message: `${method}: ${describeIssues(parsed.error.issues).join('; ')}`,
+          fields: parsed.error.issues.map((issue) => ({
+            path: issue.path.map(String).join('.'),
+            message: issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message,
+          })),
+        },
       };
     }
     try {
       const impl = this.#impl[method] as (args: unknown) => unknown;
       return { ok: true, value: await impl(parsed.data) };
     } catch (error) {
+      if (error instanceof FieldErrors) {
+        return { ok: false, error: { code: 'invalid-arguments', message: `${method}: ${error.message}`, fields: [...error.fields] } };
+      }
+      if (error instanceof LockedError) return { ok: false, error: { code: 'locked', message: error.message } };
       return { ok: false, error: { code: 'failed', message: `${method}: ${(error as Error).message}` } };
     }
   }
@@ -151,6 +192,9 @@ export function forwardHubEvents(
     hub.on('messagesRemoved', (seqs) => send('messagesRemoved', { seqs })),
     hub.on('connectionChanged', (status) => send('connectionChanged', { connection: toUiStatus(status) })),
     hub.on('openMessage', (seq) => send('openMessage', { seq })),
+    hub.on('settingsChanged', (view) => send('settingsChanged', view)),
+    hub.on('channelsChanged', () => send('channelsChanged', {})),
+    hub.on('connectionsChanged', () => send('connectionsChanged', {})),
   ];
   return () => offs.forEach((off) => off());
 }

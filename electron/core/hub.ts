@@ -1,8 +1,28 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import type { Config, ConnectionConfig } from './config/config-schema.ts';
+import type { Config, ConnectionConfig, OfferedChannel } from './config/config-schema.ts';
+import type { UiChannelEntry, UiChannelRule, UiConnectionInput, UiConnectionView, UiLock, UiSettings, UiSettingsPatch } from '../api/contract.ts';
+import { buildChannelList, subscriptionKey, type Offer } from './channels/channel-list.ts';
+import { parseDirectoryMessage } from './channels/directory-message.ts';
+import { connectionFromInput, connectionSecretName, connectionView, FieldErrors, type ConnectionInput } from './config/connection-input.ts';
+import {
+  addOrReplaceConnection,
+  applySettingsPatch,
+  channelRuleLockedReason,
+  channelRuleView,
+  connectionLockedReason,
+  effectiveConfig,
+  readReceiptsAllowed,
+  removeConnection as withoutConnection,
+  setChannelRule as withChannelRule,
+  setSubscribed as withSubscription,
+  settingsView,
+  UserSettingsFile,
+  type ChannelRuleChange,
+} from './settings/user-settings.ts';
+import { testConnection, type ConnectionTestResult } from './sources/test-connection.ts';
 import { isLocked, type PolicyOutcome } from './config/policy.ts';
-import { problemRecorder, writeSnapshot, type HubSnapshot, type Problem } from './diagnostics.ts';
+import { buildDiagnostics, problemRecorder, writeSnapshot, type DiagnosticsBundle, type HubSnapshot, type Problem } from './diagnostics.ts';
 import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
 import type { SecretStore } from './secrets.ts';
@@ -14,8 +34,8 @@ import { isOpenableLink } from '../api/links.ts';
 import { buildReceipt, receiptTopic, receiptWanted, type ReceiptStatus } from './receipts/receipt.ts';
 import type { ConnectionStatus } from './sources/connection-status.ts';
 import { MqttSource, type IncomingPublish, type MessageSink } from './sources/mqtt-source.ts';
+import { createSource } from './sources/create-source.ts';
 import type { ProxyResolver } from './sources/proxy.ts';
-import { Backoff } from './sources/backoff.ts';
 import { NtfySource } from './sources/ntfy/ntfy-source.ts';
 import { ntfyToDecoded } from './sources/ntfy/ntfy-to-message.ts';
 import type { NtfyMessage, NtfySink } from './sources/ntfy/ntfy-types.ts';
@@ -52,6 +72,17 @@ export interface HubEvents {
   openLink: [string];
   /** Pop-ups were paused (until this epoch ms) or resumed (undefined). */
   pauseChanged: [number | undefined];
+  /** The person's settings changed (the window, the tray): what the Settings screen shows now. */
+  settingsChanged: [{ settings: UiSettings; locks: UiLock[] }];
+  /** The channel directory changed: a subscription, a rule, the broker's directory message. */
+  channelsChanged: [];
+  /** Connections were added, edited or removed. */
+  connectionsChanged: [];
+}
+
+/** Whether two versions of a connection take their secret from the same place. */
+function sameCredentials(a: ConnectionConfig, b: ConnectionConfig): boolean {
+  return a.password === b.password && a.passwordFile === b.passwordFile && a.passwordEnv === b.passwordEnv && a.passwordSecret === b.passwordSecret;
 }
 
 /** What the hub needs from its shell. */
@@ -167,7 +198,7 @@ export class Hub extends TypedEmitter<HubEvents> {
   readonly #startDelayMaxSec: number;
   readonly #startTimers: NodeJS.Timeout[] = [];
   readonly #fullTextSearch: boolean;
-  readonly #retention: RetentionSettings;
+  #retention: RetentionSettings;
   #indexTimer: NodeJS.Timeout | undefined;
   #retentionTimer: NodeJS.Timeout | undefined;
   #sizeCapWarned = false;
@@ -182,6 +213,21 @@ export class Hub extends TypedEmitter<HubEvents> {
   readonly policy: PolicyOutcome;
   #notificationSettings: Config['notifications'];
   readonly #httpAction: (url: string) => Promise<{ status: number }>;
+  #sink!: MessageSink;
+  readonly #baseConfig: Config;
+  readonly #userSettings: UserSettingsFile;
+  /** The configuration as it runs: the file, the policy, and the person's settings over them. */
+  #config: Config;
+  /** Start at login, where the shell offers it (the desktop). */
+  #startAtLogin: { get(): boolean; set(enabled: boolean): void } | undefined;
+  /** The broker's channel directory per connection (the retained directory message). */
+  readonly #directories = new Map<string, OfferedChannel[]>();
+  #ntfySink!: NtfySink;
+  /** Each source's listeners, removed with it. */
+  readonly #sourceOffs = new Map<string, (() => void)[]>();
+  readonly #env: NodeJS.ProcessEnv | undefined;
+  readonly #secrets: SecretStore | undefined;
+  readonly #proxyFor: ProxyResolver | undefined;
 
   constructor(options: HubOptions) {
     super();
@@ -192,8 +238,11 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.#dataDir = options.dataDir;
     this.#now = options.now ?? Date.now;
     this.#uiBatchMs = options.uiBatchMs ?? 50;
+    this.#env = options.env;
+    this.#secrets = options.secrets;
+    this.#proxyFor = options.proxyFor;
     // Passwords first: a missing file, variable or stored secret must fail before anything is opened.
-    const passwords = new Map(options.config.connections.map((c) => [c.id, resolvePassword(c, options.env, options.secrets)]));
+    const configured = new Map(options.config.connections.map((c) => [c.id, resolvePassword(c, options.env, options.secrets)]));
     // The lock first: another hub on this directory must not see its database opened and migrated.
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     this.#unlock = lockDataDir(options.dataDir);
@@ -206,18 +255,22 @@ export class Hub extends TypedEmitter<HubEvents> {
     // Anything that fails from here on must not leave the data directory locked or the store open.
     try {
       this.storeRecovered = this.#store.recovered;
-      this.#fullTextSearch = options.config.store.fullTextSearch;
+      this.policy = options.policy ?? { source: undefined, locked: [], overridden: [], error: undefined };
+      // The person's choices made in the window, over the configuration and policy (docs/configuration.md).
+      this.#baseConfig = options.config;
+      this.#userSettings = UserSettingsFile.open(options.dataDir, this.#logger, this.#now);
+      this.#config = this.#effective();
+      this.#fullTextSearch = this.#config.store.fullTextSearch;
       this.#httpAction =
         options.httpAction ??
         (async (url) => {
           const response = await fetch(url, { method: 'POST', redirect: 'error', signal: AbortSignal.timeout(10_000) });
           return { status: response.status };
         });
-      this.#notificationSettings = options.config.notifications;
-      this.policy = options.policy ?? { source: undefined, locked: [], overridden: [], error: undefined };
+      this.#notificationSettings = this.#config.notifications;
       this.#center = new NotificationCenter({
         notifier: this.#notifier,
-        settings: options.config.notifications,
+        settings: this.#config.notifications,
         policy: this.policy.notifications,
         logger: this.#logger,
         now: this.#now,
@@ -243,7 +296,7 @@ export class Hub extends TypedEmitter<HubEvents> {
           message: (seq) => this.#store.get(seq),
         },
       });
-      this.#retention = retentionSettings(options.config.store);
+      this.#retention = retentionSettings(this.#config.store);
       this.deviceId = options.config.deviceId ?? this.#storedDeviceId();
       this.#batcher = new WriteBatcher({
         store: this.#store,
@@ -252,94 +305,21 @@ export class Hub extends TypedEmitter<HubEvents> {
           this.#logger.error('writing QoS 0 messages failed', { lost, error: (error as Error).message }),
         receiptsFor: (message) => this.#receiptFor(message, 'delivered'),
       });
-      const sink: MessageSink = { accept: (message) => this.#accept(message) };
-      const ntfySink: NtfySink = {
+      this.#sink = { accept: (message) => this.#accept(message) };
+      this.#ntfySink = {
         message: (connectionId, message) => this.#acceptNtfy(connectionId, message),
         remove: (connectionId, kind, message) => this.#removeNtfy(connectionId, kind, message),
       };
-      for (const connection of options.config.connections) {
-        this.#connections.set(connection.id, connection);
-        if (connection.kind === 'ntfy') {
-          const secret = passwords.get(connection.id);
-          const cursorKey = `ntfy_cursor:${connection.id}`;
-          const source = new NtfySource({
-            config: {
-              id: connection.id,
-              url: connection.url,
-              topics: connection.subscriptions.map((s) => s.topic),
-              transport: connection.transport,
-              auth:
-                secret === undefined
-                  ? undefined
-                  : connection.username !== undefined
-                    ? { kind: 'basic', username: connection.username, password: secret }
-                    : { kind: 'bearer', token: secret },
-              maxPayloadBytes: connection.maxPayloadBytes,
-              waitForNetwork: connection.waitForNetwork,
-            },
-            sink: ntfySink,
-            cursor: { load: () => this.#store.getMeta(cursorKey), save: (id) => this.#store.setMeta(cursorKey, id) },
-            logger: this.#logger,
-            now: this.#now,
-            backoff: new Backoff({ ...connection.reconnect, resetAfterMs: 60_000 }),
-            keepaliveTimeoutMs: connection.keepaliveTimeoutSec * 1000,
-            ...(options.proxyFor ? { proxyFor: options.proxyFor } : {}),
-          });
-          source.on('status', (status) => this.emit('connectionChanged', status));
-          this.#sources.set(connection.id, source);
-          continue;
-        }
-        const clientId = connection.clientId ?? defaultClientId(this.deviceId, connection.id);
-        const sessionKey = `mqtt_session_subscriptions:${connection.id}:${clientId}`;
-        const source = new MqttSource({
-          config: connection,
-          clientId,
-          password: passwords.get(connection.id),
-          sink,
-          logger: this.#logger,
-          now: this.#now,
-          deviceId: this.deviceId,
-          ...(options.proxyFor ? { proxyFor: options.proxyFor } : {}),
-          session: { load: () => this.#store.getMeta(sessionKey), save: (value) => this.#store.setMeta(sessionKey, value) },
-        });
-        source.on('status', (status) => this.emit('connectionChanged', status));
-        this.#sources.set(connection.id, source);
+      for (const connection of this.#config.connections) {
+        const base = options.config.connections.find((c) => c.id === connection.id);
+        this.#addSource(connection, base && sameCredentials(base, connection) ? configured.get(connection.id) : this.#secretOf(connection));
       }
-      for (const [id, source] of this.#sources) {
-        // Each new connection opens a backlog window for the offline digest.
-        let lastState = source.status().state;
-        source.on('status', (status) => {
-          if (status.state === 'connected' && lastState !== 'connected') this.#center.connected(id);
-          lastState = status.state;
-        });
-        const sender = new ReceiptSender({
-          store: this.#store,
-          connectionId: id,
-          logger: this.#logger,
-          now: this.#now,
-          transport: {
-            ready: () => source.status().state === 'connected',
-            send: (receipt) =>
-              source instanceof NtfySource
-                ? source.publish(receipt.topic, receipt.payload)
-                : source.publish(receipt.topic, receipt.payload, receipt.qos, receipt.correlationData),
-          },
-          onConfirmed: (receiptId) => this.#awaitingConfirmation.get(receiptId)?.(),
-        });
-        source.on('status', (status) => {
-          if (status.state === 'connected') sender.kick();
-        });
-        this.#senders.set(id, sender);
-      }
-      const critical = new Set(
-        options.config.connections.filter((c) => c.subscriptions.some((s) => s.critical)).map((c) => c.id),
-      );
       this.#startDelayMaxSec = options.config.heartbeat.startDelayMaxSec;
       this.#heartbeat = new HeartbeatCoordinator({
         signals: options.signals ?? new ScriptedSignals(),
         settings: options.config.heartbeat,
         sources: this.#sources,
-        critical: (id) => critical.has(id),
+        critical: (id) => this.#connections.get(id)?.subscriptions.some((s) => s.critical) === true,
         store: { load: (key) => this.#store.getMeta(key), save: (key, value) => this.#store.setMeta(key, value) },
         logger: this.#logger,
       });
@@ -350,6 +330,379 @@ export class Hub extends TypedEmitter<HubEvents> {
       this.#unlock = undefined;
       throw error;
     }
+  }
+
+  /**
+   * Builds a connection's source with its receipt sender and listeners, and starts it when the hub
+   * runs. `secret` is the connection's resolved password or token.
+   */
+  #addSource(connection: ConnectionConfig, secret: string | undefined): void {
+    const id = connection.id;
+    this.#connections.set(id, connection);
+    // The broker sends its retained directory only when the subscription is new: keep the last one.
+    if (connection.kind === 'mqtt' && connection.directory?.topic !== undefined && !this.#directories.has(id)) {
+      try {
+        const kept = this.#store.getMeta(`directory:${id}`);
+        if (kept !== undefined) this.#directories.set(id, parseDirectoryMessage(Buffer.from(JSON.stringify({ version: 1, channels: JSON.parse(kept) as unknown }))));
+      } catch (error) {
+        this.#logger.warn('the kept channel directory could not be read; waiting for the broker\u2019s', { connection: id, error: (error as Error).message });
+      }
+    }
+    const clientId = connection.kind === 'mqtt' ? (connection.clientId ?? defaultClientId(this.deviceId, id)) : '';
+    const sessionKey = `mqtt_session_subscriptions:${id}:${clientId}`;
+    const cursorKey = `ntfy_cursor:${id}`;
+    const source = createSource(connection, {
+      logger: this.#logger,
+      now: this.#now,
+      secret,
+      proxyFor: this.#proxyFor,
+      mqtt: {
+        clientId,
+        deviceId: this.deviceId,
+        sink: this.#sink,
+        session: { load: () => this.#store.getMeta(sessionKey), save: (value) => this.#store.setMeta(sessionKey, value) },
+        onDirectory: (payload) => this.#directoryMessage(id, payload),
+      },
+      ntfy: {
+        sink: this.#ntfySink,
+        cursor: { load: () => this.#store.getMeta(cursorKey), save: (value) => this.#store.setMeta(cursorKey, value) },
+      },
+    });
+    this.#sources.set(id, source);
+    const sender = new ReceiptSender({
+      store: this.#store,
+      connectionId: id,
+      logger: this.#logger,
+      now: this.#now,
+      transport: {
+        ready: () => source.status().state === 'connected',
+        send: (receipt) =>
+          source instanceof NtfySource
+            ? source.publish(receipt.topic, receipt.payload)
+            : source.publish(receipt.topic, receipt.payload, receipt.qos, receipt.correlationData),
+      },
+      onConfirmed: (receiptId) => this.#awaitingConfirmation.get(receiptId)?.(),
+    });
+    this.#senders.set(id, sender);
+    // Each new connection opens a backlog window for the offline digest.
+    let lastState = source.status().state;
+    this.#sourceOffs.set(id, [
+      source.on('status', (status) => {
+        this.emit('connectionChanged', status);
+        if (status.state === 'connected' && lastState !== 'connected') this.#center.connected(id);
+        lastState = status.state;
+        if (status.state === 'connected') sender.kick();
+      }),
+    ]);
+    if (this.#started && !this.#stopped) {
+      this.#heartbeat.added(id);
+      source.start();
+    }
+  }
+
+  /** Stops and forgets a connection's source (its stored messages and queued receipts stay). */
+  async #removeSource(id: string): Promise<void> {
+    const source = this.#sources.get(id);
+    if (!source) return;
+    for (const off of this.#sourceOffs.get(id) ?? []) off();
+    this.#sourceOffs.delete(id);
+    this.#heartbeat.removed(id);
+    this.#senders.get(id)?.stop();
+    this.#senders.delete(id);
+    this.#sources.delete(id);
+    this.#connections.delete(id);
+    await source.stop();
+  }
+
+  /** The configuration file and policy with the person's settings over them (see effectiveConfig). */
+  #effective(): Config {
+    return effectiveConfig(this.#baseConfig, this.#userSettings.get(), this.policy.locked, {
+      policy: this.policy,
+      warn: (message, fields) => this.#logger.warn(message, fields),
+    });
+  }
+
+  /**
+   * A connection's secret from where it names it; a connection the person added whose secret cannot be
+   * found still runs (without it, so its status says what the server thinks) and the log says why.
+   */
+  #secretOf(connection: ConnectionConfig): string | undefined {
+    try {
+      return resolvePassword(connection, this.#env, this.#secrets);
+    } catch (error) {
+      this.#logger.error('a connection\u2019s password or token could not be found', { connection: connection.id, error: (error as Error).message });
+      return undefined;
+    }
+  }
+
+  /**
+   * Brings everything in line with the person's settings after a change: notification rules and
+   * retention at once; connections added, removed or rebuilt; subscriptions changed on the live link.
+   */
+  async #reconfigure(): Promise<void> {
+    const before = this.#config;
+    const next = this.#effective();
+    this.#config = next;
+    this.#notificationSettings = next.notifications;
+    this.#center.update(next.notifications, this.policy.notifications);
+    this.#retention = retentionSettings(next.store);
+    const nextIds = new Set(next.connections.map((c) => c.id));
+    const work: Promise<void>[] = [];
+    let connectionsChanged = false;
+    for (const old of before.connections) {
+      if (!nextIds.has(old.id)) {
+        work.push(this.#removeSource(old.id));
+        connectionsChanged = true;
+      }
+    }
+    await Promise.all(work);
+    for (const connection of next.connections) {
+      const old = before.connections.find((c) => c.id === connection.id);
+      if (!old) {
+        this.#addSource(connection, this.#secretOf(connection));
+        connectionsChanged = true;
+        continue;
+      }
+      if (JSON.stringify(old) === JSON.stringify(connection)) continue;
+      const source = this.#sources.get(connection.id);
+      const onlySubscriptions = JSON.stringify({ ...old, subscriptions: [] }) === JSON.stringify({ ...connection, subscriptions: [] });
+      if (onlySubscriptions && source instanceof MqttSource && connection.kind === 'mqtt') {
+        // The live link subscribes and unsubscribes at once; nothing reconnects.
+        this.#connections.set(connection.id, connection);
+        await source.setSubscriptions(connection.subscriptions);
+        continue;
+      }
+      // Anything else (an ntfy topic list, the address, credentials): the connection is rebuilt. The
+      // MQTT session and the ntfy cursor are kept in the store, so nothing is missed meanwhile.
+      await this.#removeSource(connection.id);
+      this.#addSource(connection, this.#secretOf(connection));
+      connectionsChanged = true;
+    }
+    if (connectionsChanged) this.emit('connectionsChanged');
+    this.emit('channelsChanged');
+  }
+
+  /** The Settings screen's values and locks. */
+  settings(): { settings: UiSettings; locks: UiLock[] } {
+    return settingsView(this.#config, this.#userSettings.get(), this.policy, { startAtLogin: this.#startAtLogin ? this.#startAtLogin.get() : null });
+  }
+
+  /** The shell's start-at-login switch (the desktop's login item), shown and changed with the settings. */
+  setStartAtLogin(port: { get(): boolean; set(enabled: boolean): void }): void {
+    this.#startAtLogin = port;
+  }
+
+  /**
+   * Changes the person's settings, kept in the data directory and applied at once.
+   *
+   * @throws LockedError when the change touches a setting the policy locks (nothing changes).
+   */
+  async updateSettings(patch: UiSettingsPatch): Promise<{ settings: UiSettings; locks: UiLock[] }> {
+    const { locks } = this.settings();
+    this.#userSettings.update((user) => applySettingsPatch(user, patch, locks));
+    if (patch.startAtLogin !== undefined) this.#startAtLogin?.set(patch.startAtLogin);
+    await this.#reconfigure();
+    const view = this.settings();
+    this.emit('settingsChanged', view);
+    this.emit('pauseChanged', this.notificationsPausedUntilMs);
+    return view;
+  }
+
+  /** What each connection offers: its configured subscriptions, its directory, the policy's, the broker's. */
+  #offers(): Map<string, Offer[]> {
+    const offers = new Map<string, Offer[]>();
+    const add = (connectionId: string, offer: Offer): void => {
+      const list = offers.get(connectionId) ?? [];
+      list.push(offer);
+      offers.set(connectionId, list);
+    };
+    const connectionIds = new Set(this.#config.connections.map((c) => c.id));
+    for (const connection of [...this.#baseConfig.connections, ...this.#config.connections]) {
+      for (const sub of connection.subscriptions) {
+        add(connection.id, { topic: sub.topic, channel: sub.channel, kind: 'kind' in sub ? sub.kind : 'notification', source: 'config' });
+      }
+      for (const offer of connection.directory?.channels ?? []) add(connection.id, { ...offer, source: 'config' });
+    }
+    for (const offer of this.policy.offered ?? []) {
+      if (connectionIds.has(offer.connectionId)) {
+        add(offer.connectionId, {
+          topic: offer.topic,
+          channel: offer.channel,
+          kind: offer.kind,
+          ...(typeof offer.description === 'string' ? { description: offer.description } : {}),
+          source: 'policy',
+        });
+      }
+    }
+    for (const [connectionId, list] of this.#directories) for (const offer of list) add(connectionId, { ...offer, source: 'directory' });
+    return offers;
+  }
+
+  /** The channel directory for the Channels screen. */
+  channels(): UiChannelEntry[] {
+    const user = this.#userSettings.get();
+    const addedByPerson = new Set<string>();
+    for (const [connectionId, change] of Object.entries(user.subscriptions ?? {})) {
+      for (const a of change.added) addedByPerson.add(subscriptionKey(connectionId, a.topic));
+    }
+    const lockedRules = (channel: string): string | null => channelRuleLockedReason(this.policy, channel);
+    return buildChannelList({
+      connections: this.#config.connections,
+      offers: this.#offers(),
+      mandatory: new Set((this.policy.mandatory ?? []).map((m) => subscriptionKey(m.connectionId, m.topic))),
+      addedByPerson,
+      counts: this.#store.channelCounts(),
+      rule: (channel) => channelRuleView(this.#config, channel),
+      ruleLockedReason: lockedRules,
+    });
+  }
+
+  /**
+   * Subscribes to (or unsubscribes from) a channel of the directory on its live connection, and keeps
+   * the choice.
+   *
+   * @throws LockedError for a mandatory channel; Error when the connection has no such channel, or it
+   *   is the connection's last subscription.
+   */
+  async setSubscribed(connectionId: string, topic: string, subscribed: boolean): Promise<UiChannelEntry> {
+    const entry = this.channels().find((c) => c.connectionId === connectionId && c.topic === topic);
+    if (!entry) throw new Error(`the connection "${connectionId}" offers no channel on the topic "${topic}"`);
+    if (entry.subscribed !== subscribed) {
+      const connection = this.#connections.get(connectionId);
+      if (!subscribed && connection && connection.subscriptions.length === 1 && !entry.mandatory) {
+        throw new Error(`"${entry.channel}" is the only channel of the connection "${connectionId}": remove the connection instead`);
+      }
+      this.#userSettings.update((user) => withSubscription(user, connectionId, { topic, channel: entry.channel, kind: entry.kind }, subscribed, this.policy));
+      await this.#reconfigure();
+      this.#logger.info(subscribed ? 'subscribed to a channel' : 'unsubscribed from a channel', { connection: connectionId, topic, channel: entry.channel });
+    }
+    const now = this.channels().find((c) => c.connectionId === connectionId && c.topic === topic);
+    if (!now) throw new Error(`the channel on "${topic}" is gone`);
+    return now;
+  }
+
+  /**
+   * Changes a channel's notification rule (mute for a while or until unmuted, minimum priority, sound).
+   *
+   * @throws LockedError when the policy sets the channel's rules.
+   */
+  setChannelRule(channel: string, change: ChannelRuleChange): UiChannelRule {
+    this.#userSettings.update((user) => withChannelRule(user, channel, change, this.#now(), this.policy));
+    this.#config = this.#effective();
+    this.#notificationSettings = this.#config.notifications;
+    this.#center.update(this.#config.notifications, this.policy.notifications);
+    this.emit('channelsChanged');
+    return channelRuleView(this.#config, channel);
+  }
+
+  /** Whether the secret a connection names is there to be used. */
+  #hasSecret(connection: ConnectionConfig): boolean {
+    if (connection.passwordSecret !== undefined) {
+      try {
+        return this.#secrets?.get(connection.passwordSecret) !== undefined;
+      } catch {
+        return false;
+      }
+    }
+    return connection.password !== undefined || connection.passwordFile !== undefined || connection.passwordEnv !== undefined;
+  }
+
+  /** The connections as the Connections screen edits them. */
+  connectionViews(): UiConnectionView[] {
+    const personal = new Set((this.#userSettings.get().connections?.added ?? []).map((c) => String(c.id)));
+    const provisioned = new Set(this.policy.provisionedConnections ?? []);
+    return this.#config.connections.map((c) =>
+      connectionView(c, provisioned.has(c.id) ? 'policy' : personal.has(c.id) ? 'user' : 'config', connectionLockedReason(this.policy, c.id), this.#hasSecret(c)),
+    );
+  }
+
+  /**
+   * Adds a connection from the form, or replaces `replaceId`, and connects it at once. A secret entered
+   * goes to the shell's secret store; the settings file only names it.
+   *
+   * @throws FieldErrors naming each invalid field; LockedError when the policy provides the connection
+   *   or locks connections.
+   */
+  async saveConnection(input: ConnectionInput, replaceId?: string): Promise<UiConnectionView> {
+    const existing = replaceId === undefined ? undefined : this.#connections.get(replaceId);
+    if (replaceId !== undefined && !existing) throw new Error(`there is no connection "${replaceId}" to change`);
+    if (input.id !== replaceId && this.#connections.has(input.id)) {
+      throw new FieldErrors([{ path: 'connection.id', message: `a connection named "${input.id}" exists already` }]);
+    }
+    const { json, secret } = connectionFromInput(input, existing);
+    if (secret.kind === 'set' && !this.#secrets) {
+      throw new FieldErrors([{ path: 'connection.secret', message: 'this hub has no secret store to keep a password in' }]);
+    }
+    // Refused by the policy before anything is written.
+    addOrReplaceConnection(this.#userSettings.get(), json, replaceId, this.policy);
+    const name = connectionSecretName(input.id);
+    if (secret.kind === 'set') this.#secrets?.set(name, secret.value);
+    else if (secret.kind === 'keep' && existing && replaceId !== input.id && existing.passwordSecret === connectionSecretName(existing.id)) {
+      const kept = this.#secrets?.get(existing.passwordSecret);
+      if (kept !== undefined) this.#secrets?.set(name, kept);
+    }
+    this.#userSettings.update((user) => addOrReplaceConnection(user, json, replaceId, this.policy));
+    if (secret.kind === 'clear') this.#forgetSecret(name);
+    if (replaceId !== undefined && replaceId !== input.id) this.#forgetSecret(connectionSecretName(replaceId));
+    await this.#reconfigure();
+    this.#logger.info(replaceId === undefined ? 'connection added' : 'connection changed', { connection: input.id });
+    const view = this.connectionViews().find((c) => c.id === input.id);
+    if (!view) throw new Error(`the connection "${input.id}" could not be used; see the log`);
+    return view;
+  }
+
+  #forgetSecret(name: string): void {
+    try {
+      this.#secrets?.delete(name);
+    } catch (error) {
+      this.#logger.warn('could not remove a saved password', { secret: name, error: (error as Error).message });
+    }
+  }
+
+  /**
+   * Removes a connection (its history stays).
+   *
+   * @throws LockedError when the policy provides it, requires a channel of it, or locks connections.
+   */
+  async removeConnection(id: string): Promise<void> {
+    if (!this.#connections.has(id)) throw new Error(`there is no connection "${id}"`);
+    if (this.#config.connections.length === 1) throw new Error('the last connection cannot be removed: add another one first');
+    this.#userSettings.update((user) => withoutConnection(user, id, this.policy));
+    this.#forgetSecret(connectionSecretName(id));
+    await this.#reconfigure();
+    this.#logger.info('connection removed', { connection: id });
+  }
+
+  /** Tries a connection as entered in the form, without keeping anything. */
+  async testConnection(input: ConnectionInput | UiConnectionInput): Promise<ConnectionTestResult> {
+    const existing = this.#connections.get(input.id);
+    const { config } = connectionFromInput({ verifyTls: true, ...input } as ConnectionInput, existing);
+    const secret =
+      input.secret !== undefined && input.secret !== '' ? input.secret : input.clearSecret || !existing ? undefined : this.#secretOf(existing);
+    return testConnection({ ...config, passwordSecret: undefined, password: undefined, passwordFile: undefined, passwordEnv: undefined } as ConnectionConfig, secret, {
+      proxyFor: this.#proxyFor,
+    });
+  }
+
+  /** The broker's retained channel directory arrived (or changed) on a connection. */
+  #directoryMessage(connectionId: string, payload: Buffer): void {
+    let channels: OfferedChannel[];
+    try {
+      channels = parseDirectoryMessage(payload);
+    } catch (error) {
+      this.#logger.warn('rejected a channel directory message', { connection: connectionId, reason: (error as Error).message });
+      return;
+    }
+    this.#directories.set(connectionId, channels);
+    this.#store.setMeta(`directory:${connectionId}`, JSON.stringify(channels));
+    this.#logger.info('channel directory received', { connection: connectionId, channels: channels.length });
+    this.emit('channelsChanged');
+  }
+
+  /** The diagnostics bundle of this running hub (its snapshot written first, so it is current). */
+  diagnostics(appVersion: string): DiagnosticsBundle {
+    this.#writeSnapshot();
+    return buildDiagnostics({ dataDir: this.#dataDir, config: this.#config, policy: this.policy, appVersion, now: this.#now });
   }
 
   /** Path of the SQLite file, for diagnostics and tests. */
@@ -515,11 +868,10 @@ export class Hub extends TypedEmitter<HubEvents> {
    *
    * @throws Error when a managed policy locks them.
    */
-  setQuietHours(enabled: boolean): void {
+  async setQuietHours(enabled: boolean): Promise<void> {
     if (this.quietHoursLocked) throw new Error('quiet hours are set by your organisation (managed policy)');
-    this.#notificationSettings = { ...this.#notificationSettings, quietHours: { ...this.#notificationSettings.quietHours, enabled } };
-    this.#center.update(this.#notificationSettings, this.policy.notifications);
-    this.emit('pauseChanged', this.notificationsPausedUntilMs);
+    const current = this.settings().settings.notifications.quietHours;
+    await this.updateSettings({ notifications: { quietHours: { ...current, enabled } } });
   }
 
   /** Channels muted now by the notification rules (muted, or muted until a time still ahead). */
@@ -633,6 +985,8 @@ export class Hub extends TypedEmitter<HubEvents> {
     // Cheapest test first: most messages ask for no delivered or displayed receipt, and this runs on
     // every insert and every notification.
     if ((status === 'delivered' || status === 'displayed') && !message.receipts?.includes(status)) return undefined;
+    // The person (or the organisation) may turn read receipts off.
+    if (status === 'read' && !readReceiptsAllowed(this.#userSettings.get(), this.policy)) return undefined;
     const connection = this.#connections.get(message.connectionId);
     if (!connection) return undefined;
     const target = connection.receipts;

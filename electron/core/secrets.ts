@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fstatSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { writeFileAtomically } from './atomic-file.ts';
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs';
 
 /**
  * Where a shell keeps secrets (passwords, access tokens) by name, outside the configuration file.
@@ -142,33 +141,6 @@ export function readSecretsFile(
  * The temporary file is created exclusively (never through an existing file or link) beside the target.
  */
 export function writeSecretsFile(path: string, contents: SecretsFileContents): void {
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   const sorted = Object.fromEntries(Object.entries(contents.secrets).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  const text = `${JSON.stringify({ version: SECRETS_FILE_VERSION, encryption: contents.encryption, secrets: sorted }, null, 2)}\n`;
-  const fd = openSync(temporary, 'wx', 0o600);
-  try {
-    try {
-      // Exactly 0600 whatever the umask (which could leave the owner unable to read it back).
-      if (process.platform !== 'win32') fchmodSync(fd, 0o600);
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(temporary, path);
-  } catch (error) {
-    rmSync(temporary, { force: true });
-    throw error;
-  }
-  // The rename is durable once the folder is synced; not every platform can open a folder for that.
-  try {
-    const dir = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dir);
-    } finally {
-      closeSync(dir);
-    }
-  } catch {
-    // Windows: folders cannot be synced; the rename is still atomic.
-  }
+  writeFileAtomically(path, `${JSON.stringify({ version: SECRETS_FILE_VERSION, encryption: contents.encryption, secrets: sorted }, null, 2)}\n`);
 }

@@ -14,6 +14,9 @@ import { loadStaticFiles } from './static-files.ts';
 /** The bridge address that streams an export (see exportHref). */
 export const EXPORT_PATH = '/export';
 
+/** The bridge address of the diagnostics bundle (a JSON download). */
+export const DIAGNOSTICS_PATH = '/diagnostics';
+
 /** The download address of an export on the bridge, relative to the page. */
 export function exportHref(request: ExportRequest): string {
   const query = new URLSearchParams({ format: request.format });
@@ -57,6 +60,8 @@ export interface BridgeOptions {
   readonly port?: number;
   /** A fixed token for tests; by default 32 random bytes. */
   readonly token?: string;
+  /** The diagnostics bundle served at DIAGNOSTICS_PATH (secrets already removed). */
+  readonly diagnostics?: () => unknown;
 }
 
 /** A request's URL, or undefined when it cannot be parsed (it must never throw in a request handler). */
@@ -147,6 +152,24 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
     }
     if (auth.path === EXPORT_PATH) {
       serveExport(req, res, common, options);
+      return;
+    }
+    if (auth.path === DIAGNOSTICS_PATH && options.diagnostics) {
+      let body: Buffer;
+      try {
+        body = Buffer.from(`${JSON.stringify(options.diagnostics(), null, 2)}\n`);
+      } catch (error) {
+        options.logger.error('bridge: building the diagnostics bundle failed', { error: (error as Error).message });
+        res.writeHead(500, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('the diagnostics bundle could not be built; see the log');
+        return;
+      }
+      res.writeHead(200, {
+        ...common,
+        'Content-Type': 'application/json; charset=utf-8',
+        'Content-Length': String(body.length),
+        'Content-Disposition': `attachment; filename="pushdesk-diagnostics-${new Date().toISOString().slice(0, 10)}.json"`,
+      });
+      res.end(req.method === 'HEAD' ? undefined : body);
       return;
     }
     const file = files.get(auth.path === '/' ? '/index.html' : auth.path);

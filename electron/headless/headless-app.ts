@@ -9,11 +9,15 @@ import type { Logger } from '../core/logger.ts';
 import type { Notifier } from '../core/notify/notifier.ts';
 import type { SecretStore } from '../core/secrets.ts';
 import type { SystemSignals } from '../core/heartbeat/system-signals.ts';
-import { exportHref, startBridge, type Bridge } from './bridge-server.ts';
+import { DIAGNOSTICS_PATH, exportHref, startBridge, type Bridge } from './bridge-server.ts';
+import { readFileSync } from 'node:fs';
 import { LinuxSignals } from './linux-signals.ts';
 
 /** Where `npm run build` puts the UI. */
 export const DEFAULT_UI_DIR = fileURLToPath(new URL('../../out/renderer', import.meta.url));
+
+/** This build's version, for the diagnostics bundle. */
+const APP_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** A running headless hub with its browser bridge. */
 export interface HeadlessApp {
@@ -60,7 +64,11 @@ export async function startHeadless(options: {
   try {
     bridge = await startBridge({
       hub,
-      service: new ApiService(hub, { exporter: (request) => Promise.resolve({ href: exportHref(request), path: null, count: null }) }),
+      service: new ApiService(hub, {
+        exporter: (request) => Promise.resolve({ href: exportHref(request), path: null, count: null }),
+        diagnosticsExporter: () => Promise.resolve({ href: DIAGNOSTICS_PATH, path: null }),
+      }),
+      diagnostics: () => hub.diagnostics(APP_VERSION),
       uiDir: options.uiDir ?? DEFAULT_UI_DIR,
       logger: options.logger,
       port: options.port ?? 0,

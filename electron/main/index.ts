@@ -1,13 +1,16 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, Notification, screen, session, shell, Tray, type NativeImage } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, Menu, nativeImage, nativeTheme, Notification, screen, session, shell, Tray, type NativeImage } from 'electron';
 import electronUpdater from 'electron-updater';
 import { SafeStorageSecretStore } from './secret-store.ts';
 import { hasBuiltInFeed, isManagedInstall, startUpdates, type RunningUpdates } from './updates.ts';
 import { isOpenableLink } from '../api/links.ts';
+import type { UiSettings } from '../api/contract.ts';
 import { ApiService, type ExportRequest } from '../core/api-service.ts';
 import { defaultPolicyPath, loadConfigWithPolicy } from '../core/config/policy.ts';
+import { loadManagedPolicy, systemPolicySources } from '../core/config/policy-sources.ts';
+import type { DiagnosticsBundle } from '../core/diagnostics.ts';
 import { Hub } from '../core/hub.ts';
 import { proxyFromPac } from '../core/sources/proxy.ts';
 import { createAlertWindows, type AlertWindows } from './alert-window.ts';
@@ -15,13 +18,14 @@ import { deepLinkFromArgv, DEEP_LINK_SCHEME, handleDeepLink, type DeepLinkAction
 import { APP_USER_MODEL_ID, createElectronNotifier } from './electron-notifier.ts';
 import { ElectronSignals } from './electron-signals.ts';
 import { bindIpc } from './ipc-binding.ts';
+import { diagnosticsToChosenFile } from './diagnostics-file.ts';
 import { exportToChosenFile } from './export-file.ts';
 import { createAppLogger } from './logging.ts';
 import { applyStartAtLogin, resolveStartAtLogin, startedAtLogin, type StartAtLogin } from './login-item.ts';
 import { openSettings, type OpenedSettings, type WindowState } from './settings.ts';
 import { bindTray } from './tray-binding.ts';
+import { trayIconFile, type TrayIconName } from './tray-icons.ts';
 import { bindTrayMenu } from './tray-menu.ts';
-import type { TrayView } from './tray-state.ts';
 import { restorableBounds, trackWindowState } from './window-state.ts';
 
 /**
@@ -29,13 +33,18 @@ import { restorableBounds, trackWindowState } from './window-state.ts';
  *
  * The configuration comes from `--config <file>` or `<userData>/config.json`; messages are stored in
  * the user-data folder, which `--data-dir <dir>` moves (tests give each run its own). The shell's own
- * settings (window, start at login) are in `<userData>/settings.json`; logs in Electron's logs folder.
+ * settings (window, start at login) are in `<userData>/settings.json`; the person's settings both
+ * shells share (language, theme, quiet hours…) are the core's, and the shell follows them (the theme
+ * of native parts); logs in Electron's logs folder.
  */
 const rendererIndex = join(import.meta.dirname, '../renderer/index.html');
 const rendererUrl = pathToFileURL(rendererIndex).toString();
+/** The icons the main process loads at run time (build/tray*.png, packed into the app by electron-builder.yml). */
+const ICONS_DIR = join(import.meta.dirname, '../../build');
 let window: BrowserWindow | undefined;
 let tray: Tray | undefined;
 let hub: Hub | undefined;
+/** The configuration read at start, for the diagnostics bundle. */
 let alerts: AlertWindows | undefined;
 let stopTray: (() => void) | undefined;
 let trayMenu: { refresh: () => void; stop: () => void } | undefined;
@@ -264,19 +273,23 @@ void app.whenReady().then(async () => {
   // never use one, and nothing but the contract binding listens on IPC.
   ipcMain.removeAllListeners('electron-store-get-data');
   try {
-    // The managed policy from the platform's system location (docs/deployment.md); an invalid one is
-    // reported by the hub at start (log, notification, status) and the configuration is used alone.
-    const { config, policy } = loadConfigWithPolicy(configPath(), defaultPolicyPath(process.platform), false);
+    // The managed policy (docs/policy.md): Group Policy's registry key on Windows or the MDM's managed
+    // preferences on macOS when set, else policy.json in the platform's system location. An invalid one
+    // is reported by the hub at start (log, notification, status) and the configuration is used alone.
+    const managed = loadManagedPolicy(process.platform, systemPolicySources());
+    const { config, policy } = loadConfigWithPolicy(configPath(), defaultPolicyPath(process.platform), false, managed);
+
     alerts = createAlertWindows({ ipcMain, preloadPath: join(import.meta.dirname, '../preload/alert.cjs'), logger });
     hub = new Hub({
       config,
       dataDir: app.getPath('userData'),
-      notifier: createElectronNotifier({ logger, onClick: () => showWindow(), alerts, iconPath: join(import.meta.dirname, '../../build/tray.png') }),
+      notifier: createElectronNotifier({ logger, onClick: () => showWindow(), alerts, iconPath: join(ICONS_DIR, 'tray.png') }),
       logger,
       proxyFor: await systemProxies(config.connections.map((c) => c.url)),
       signals: new ElectronSignals(),
       policy,
-      // `passwordSecret` references, encrypted with safeStorage (only available once the app is ready).
+      // `passwordSecret` references and the secrets typed into the connection form, encrypted with
+      // safeStorage: the OS keychain (only available once the app is ready).
       secrets: new SafeStorageSecretStore(app.getPath('userData')),
     });
   } catch (error) {
@@ -284,20 +297,42 @@ void app.whenReady().then(async () => {
     app.exit(2);
     return;
   }
-  bindIpc({
-    ipcMain,
-    hub,
-    service: new ApiService(hub, { exporter: (request) => exportToFile(hub as Hub, request) }),
-    window: () => window,
-    isTrustedFrame: (frame) => frame !== null && frame.url === rendererUrl,
-  });
   const running = hub;
-  ready = true;
   // Start at login: the person's choice, else the managed policy's default; a policy lock wins.
   const startAtLogin = (): StartAtLogin => resolveStartAtLogin(settings?.store.get('startAtLogin'), running.policy);
   const loginHost = { app, platform: process.platform, execPath: process.execPath, env: process.env, logger };
   applyStartAtLogin(startAtLogin().enabled, loginHost);
-  tray = new Tray(trayImage('tray-connected'));
+  const api = new ApiService(running, {
+    exporter: (request) => exportToFile(running, request),
+    diagnosticsExporter: () => diagnosticsToFile(running),
+    startAtLogin: {
+      get: () => startAtLogin().enabled,
+      set: (enabled) => {
+        if (startAtLogin().locked) throw new Error('start at login is set by your organization');
+        if (!settings) throw new Error('the settings file is not available, so the choice cannot be remembered');
+        settings.store.set('startAtLogin', enabled);
+        applyStartAtLogin(startAtLogin().enabled, loginHost);
+        trayMenu?.refresh();
+      },
+    },
+  });
+  bindIpc({
+    ipcMain,
+    hub: running,
+    service: api,
+    window: () => window,
+    isTrustedFrame: (frame) => frame !== null && frame.url === rendererUrl,
+  });
+  ready = true;
+  // The theme of the native parts (menus, dialogs, the window frame, prefers-color-scheme) follows the
+  // person's setting, which lives in the core: at start and whenever it changes, from any window.
+  try {
+    followTheme(running.settings().settings.theme);
+  } catch (error) {
+    logger.warn('could not read the theme setting; the system theme applies', { error: (error as Error).message });
+  }
+  running.on('settingsChanged', (view) => followTheme(view.settings.theme));
+  tray = new Tray(trayImage('tray-offline'));
   tray.setToolTip('Pushdesk');
   trayMenu = bindTrayMenu({
     tray,
@@ -309,23 +344,20 @@ void app.whenReady().then(async () => {
       pause: (durationMs) => running.pauseNotifications(durationMs),
       resume: () => running.resumeNotifications(),
       setQuietHours: (enabled) => {
-        try {
-          running.setQuietHours(enabled);
-        } catch (error) {
-          logger.warn('could not switch quiet hours', { error: (error as Error).message });
-        }
-        trayMenu?.refresh();
+        running.setQuietHours(enabled).then(
+          () => trayMenu?.refresh(),
+          (error: unknown) => logger.warn('could not switch quiet hours', { error: (error as Error).message }),
+        );
       },
       setStartAtLogin: (enabled) => {
         if (startAtLogin().locked) return;
-        try {
-          settings?.store.set('startAtLogin', enabled);
-        } catch (error) {
-          logger.warn('could not save the start-at-login choice', { error: (error as Error).message });
-        }
-        applyStartAtLogin(startAtLogin().enabled, loginHost);
-        trayMenu?.refresh();
+        // Through the contract, as the Settings screen does: one path, and the window hears of it.
+        void api.call('updateSettings', { patch: { startAtLogin: enabled } }).then((outcome) => {
+          if (!outcome.ok) logger.warn('could not change start at login', { error: outcome.error.message });
+          trayMenu?.refresh();
+        });
       },
+      diagnostics: () => void saveDiagnosticsFromTray(running),
       quit: () => app.quit(),
     },
     onError: (error) => logger.warn('could not update the tray menu', { error: error.message }),
@@ -369,13 +401,57 @@ void app.whenReady().then(async () => {
 
 const trayImages = new Map<string, NativeImage>();
 
-/** The icon for a tray state: build/<name>.png, or the plain tray icon until that file exists. */
-function trayImage(name: TrayView['icon']): NativeImage {
-  const specific = join(import.meta.dirname, `../../build/${name}.png`);
-  const path = existsSync(specific) ? specific : join(import.meta.dirname, '../../build/tray.png');
+/** The tray image by name (with its @2x version), or the plain tray icon should that file be missing. */
+function trayImage(name: TrayIconName): NativeImage {
+  const specific = trayIconFile(ICONS_DIR, name);
+  const path = existsSync(specific) ? specific : join(ICONS_DIR, 'tray.png');
   let image = trayImages.get(path);
   if (!image) trayImages.set(path, (image = nativeImage.createFromPath(path)));
   return image;
+}
+
+/** Native menus, dialogs and the window's prefers-color-scheme follow the person's theme setting. */
+function followTheme(theme: UiSettings['theme']): void {
+  if (nativeTheme.themeSource !== theme) nativeTheme.themeSource = theme;
+}
+
+/**
+ * The diagnostics bundle as `npm run hub -- diagnostics` builds it from the data folder, with the
+ * running hub's state taken now (not its last snapshot file) and Electron's versions.
+ */
+function desktopDiagnostics(running: Hub): DiagnosticsBundle {
+  // The hub's own bundle: its configuration as it runs now (connections added in the window included).
+  const bundle = running.diagnostics(app.getVersion());
+  return {
+    ...bundle,
+    versions: { ...bundle.versions, electron: process.versions.electron ?? 'unknown', chrome: process.versions.chrome ?? 'unknown' },
+  };
+}
+
+/** The desktop diagnostics export: the person picks the file in a save dialog, then the bundle goes into it. */
+function diagnosticsToFile(running: Hub): ReturnType<typeof diagnosticsToChosenFile> {
+  return diagnosticsToChosenFile({
+    choose: async (defaultName) => {
+      const options = { title: 'Save diagnostics for support', defaultPath: join(app.getPath('documents'), defaultName), filters: [{ name: 'JSON', extensions: ['json'] }] };
+      const result = window && !window.isDestroyed() ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options);
+      return result.canceled ? undefined : result.filePath;
+    },
+    build: () => desktopDiagnostics(running),
+  });
+}
+
+/** The tray's Diagnostics…: saves the bundle, then shows the file in the file manager (or says why not). */
+async function saveDiagnosticsFromTray(running: Hub): Promise<void> {
+  try {
+    const { path } = await diagnosticsToFile(running);
+    if (path !== null) {
+      logger.info('diagnostics saved', { path });
+      shell.showItemInFolder(path);
+    }
+  } catch (error) {
+    logger.warn('could not save the diagnostics', { error: (error as Error).message });
+    dialog.showErrorBox('Pushdesk could not save the diagnostics', (error as Error).message);
+  }
 }
 
 /** The desktop export: the person picks the file in a save dialog, then history streams into it. */

@@ -4,11 +4,13 @@ import Store, { type Options, type Schema } from 'electron-store';
 import type { Logger } from '../core/logger.ts';
 
 /**
- * The desktop shell's own settings (window, start at login, language, theme) in
- * `<userData>/settings.json`, through electron-store with a JSON schema and versioned migrations.
+ * The desktop shell's own settings (the window, start at login) in `<userData>/settings.json`,
+ * through electron-store with a JSON schema and versioned migrations.
  *
- * They are not the Pushdesk configuration (`config.json`, connections and rules, which IT may manage):
- * these are the person's choices about this app on this machine.
+ * They are not the Pushdesk configuration (`config.json`, connections and rules, which IT may manage),
+ * nor the person's settings both shells share (language, theme, quiet hours…: the core keeps those and
+ * the Settings screen changes them through the contract): these are choices about this app on this
+ * machine that only the desktop has.
  */
 
 /** A window's position and size in screen coordinates (DIP), as Electron's Rectangle. */
@@ -26,18 +28,11 @@ export interface WindowState {
   readonly maximized: boolean;
 }
 
-export const LANGUAGES = ['system', 'en', 'zh-CN'] as const;
-export const THEMES = ['system', 'light', 'dark'] as const;
-export type Language = (typeof LANGUAGES)[number];
-export type Theme = (typeof THEMES)[number];
-
 /** What settings.json holds (format SETTINGS_FORMAT). */
 export interface ShellSettings {
   window?: WindowState;
   /** The person's choice; absent until they make one (the policy's default or the built-in one applies). */
   startAtLogin?: boolean;
-  language: Language;
-  theme: Theme;
 }
 
 /** The file name, without .json. Not "config": that is the Pushdesk configuration in the same folder. */
@@ -50,8 +45,10 @@ export const SETTINGS_NAME = 'settings';
  * 1.0.0: the first format; the window as `windowBounds` ({x, y, width, height}) alone.
  * 2.0.0: the window as `window` ({bounds, maximized}), so a maximized window comes back maximized
  *        instead of as a huge normal one.
+ * 3.0.0: no `language` and `theme`: they moved to the core's user settings, shared by both shells
+ *        (the UI never read the ones kept here).
  */
-export const SETTINGS_FORMAT = '2.0.0';
+export const SETTINGS_FORMAT = '3.0.0';
 
 /** Window sizes outside these are not a window a person left (a corrupt or hand-edited file). */
 export const MIN_WINDOW_SIZE = 200;
@@ -78,8 +75,6 @@ export const settingsSchema: Schema<ShellSettings> = {
     additionalProperties: false,
   },
   startAtLogin: { type: 'boolean' },
-  language: { type: 'string', enum: [...LANGUAGES], default: 'system' },
-  theme: { type: 'string', enum: [...THEMES], default: 'system' },
 };
 
 /** Whether a value is a rectangle the schema accepts as window bounds. */
@@ -108,6 +103,12 @@ export const settingsMigrations: NonNullable<Options<ShellSettings>['migrations'
     if (isWindowBounds(old)) {
       raw.set('window', { bounds: { x: old.x, y: old.y, width: old.width, height: old.height }, maximized: false });
     }
+  },
+  '3.0.0': (store) => {
+    // Whatever they held (even a value the old schema would refuse): the core's settings decide now.
+    const raw = store as unknown as { delete(key: string): void };
+    raw.delete('language');
+    raw.delete('theme');
   },
 };
 

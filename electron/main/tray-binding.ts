@@ -1,5 +1,6 @@
 import type { Tray } from 'electron';
 import type { Hub } from '../core/hub.ts';
+import { trayIconName, type TrayIconName } from './tray-icons.ts';
 import { trayState, type TrayView } from './tray-state.ts';
 
 /** Hub events come in bursts (marking a channel read updates each message): the tray follows at most this often (ms). */
@@ -7,7 +8,9 @@ export const TRAY_UPDATE_MS = 250;
 
 /**
  * Keeps the tray (tooltip, icon, macOS title) and the app badge in step with the hub: the unread
- * count outside muted channels and the overall state (see trayState).
+ * count outside muted channels and the overall state (see trayState). The icon is the state's
+ * (connected, degraded, offline, paused); on Windows and Linux it carries a dot while there are unread
+ * messages, and the tooltip gives their count; macOS shows the count beside the icon.
  *
  * Updates follow connection changes and added, updated or removed messages, at most every
  * TRAY_UPDATE_MS; the end of a pause has no event, so a timer looks again then. The start of a pause
@@ -17,8 +20,8 @@ export const TRAY_UPDATE_MS = 250;
 export function bindTray(options: {
   tray: Pick<Tray, 'setToolTip' | 'setImage' | 'setTitle'>;
   hub: Pick<Hub, 'on' | 'connectionStatuses' | 'channelCounts'>;
-  /** The tray image for an icon name. */
-  image: (icon: TrayView['icon']) => Parameters<Tray['setImage']>[0];
+  /** The tray image for an icon name (the state's, with the unread dot on Windows and Linux: trayIconName). */
+  image: (icon: TrayIconName) => Parameters<Tray['setImage']>[0];
   /** app.setBadgeCount, where the platform has a badge (macOS, Linux launchers); omit elsewhere. */
   setBadgeCount?: (count: number) => void;
   /** Until when notifications are paused (epoch ms), or undefined. */
@@ -35,6 +38,7 @@ export function bindTray(options: {
   const platform = options.platform ?? process.platform;
   const formatTime = options.formatTime ?? ((ms: number) => new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
   let shown: TrayView | undefined;
+  let shownIcon: TrayIconName | undefined;
   let timer: NodeJS.Timeout | undefined;
   let pauseEnd: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -65,7 +69,9 @@ export function bindTray(options: {
       pauseEnd.unref?.();
     }
     if (shown?.tooltip !== view.tooltip) options.tray.setToolTip(view.tooltip);
-    if (shown?.icon !== view.icon) options.tray.setImage(options.image(view.icon));
+    const icon = trayIconName(view, platform);
+    if (shownIcon !== icon) options.tray.setImage(options.image(icon));
+    shownIcon = icon;
     if (platform === 'darwin' && shown?.label !== view.label) options.tray.setTitle(view.label);
     if (options.setBadgeCount && shown?.badgeCount !== view.badgeCount) options.setBadgeCount(view.badgeCount);
     shown = view;

@@ -42,6 +42,8 @@ export interface TrayMenuActions {
   resume(): void;
   setStartAtLogin(enabled: boolean): void;
   setQuietHours?(enabled: boolean): void;
+  /** Saves the diagnostics bundle for support (omitted: the item is not shown). */
+  diagnostics?(): void;
   quit(): void;
 }
 
@@ -65,7 +67,7 @@ function lockableSwitch(
 /**
  * The tray's context menu: Open; pause for an hour (or resume, naming the end); start at login (a
  * checkbox, disabled when the policy locks it); each connection and its state (disabled items:
- * information, not commands); Quit.
+ * information, not commands); Diagnostics… (saves the bundle for support); Quit.
  */
 export function trayMenuTemplate(inputs: TrayMenuInputs, actions: TrayMenuActions): MenuItemConstructorOptions[] {
   const paused = inputs.pausedUntilMs !== undefined && inputs.pausedUntilMs > inputs.nowMs;
@@ -91,13 +93,16 @@ export function trayMenuTemplate(inputs: TrayMenuInputs, actions: TrayMenuAction
       items.push({ id: 'connections-more', label: `${more} more (${down} not connected)`, enabled: false });
     }
   }
-  items.push({ type: 'separator' }, { id: 'quit', label: 'Quit', click: () => actions.quit() });
+  items.push({ type: 'separator' });
+  if (actions.diagnostics) items.push({ id: 'diagnostics', label: 'Diagnostics…', click: () => actions.diagnostics?.() });
+  items.push({ id: 'quit', label: 'Quit', click: () => actions.quit() });
   return items;
 }
 
 /**
  * Keeps the tray's menu in step with the hub: connection states, the pause (and its end, which has no
- * event: a timer looks again then) and start at login (`refresh` after the person changes it).
+ * event: a timer looks again then), quiet hours and start at login (on the hub's settingsChanged, and
+ * `refresh` after the person changes them in the menu).
  */
 export function bindTrayMenu<M>(options: {
   tray: { setContextMenu(menu: M): void };
@@ -157,7 +162,8 @@ export function bindTrayMenu<M>(options: {
     timer = setTimeout(refresh, TRAY_MENU_UPDATE_MS);
     timer.unref?.();
   };
-  const offs = [options.hub.on('connectionChanged', schedule), options.hub.on('pauseChanged', refresh)];
+  // Settings changed elsewhere (the Settings screen: quiet hours, start at login) show here too.
+  const offs = [options.hub.on('connectionChanged', schedule), options.hub.on('pauseChanged', refresh), options.hub.on('settingsChanged', schedule)];
   refresh();
   return {
     refresh,

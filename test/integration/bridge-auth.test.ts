@@ -127,7 +127,7 @@ describe('the browser bridge demands its token', () => {
       type: 'result',
       id: 1,
       ok: false,
-      error: { code: 'invalid-arguments', message: expect.stringContaining('limit') },
+      error: { code: 'invalid-arguments', message: expect.stringContaining('limit'), fields: [{ path: 'limit', message: expect.stringContaining('number') }] },
     });
     expect(replies).toContainEqual(
       expect.objectContaining({ type: 'result', id: 2, ok: true, value: expect.objectContaining({ deviceId: 'bridge-test' }) }),

@@ -6,6 +6,7 @@ import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRAY_ICON_NAMES } from '../../electron/main/tray-icons.ts';
 
 /**
  * The packaged app as electron-builder makes it from electron-builder.yml: an unpacked Linux build
@@ -123,8 +124,26 @@ describe.skipIf(skipReason !== undefined)(`the packaged app (electron-builder --
   it('holds the main process, both preloads and the renderer', () => {
     for (const file of BUNDLES) expect(entries, file).toContain(`/${file}`);
     expect(entries.some((entry) => /^\/out\/renderer\/assets\/[^/]+\.js$/.test(entry)), 'the renderer script').toBe(true);
-    // The icons the main process loads from build/ at run time (tray, notifications).
+    // The icons the main process loads from build/ at run time: notifications, and each tray state's
+    // image with and without the unread dot, at both densities.
     expect(entries).toContain('/build/tray.png');
+    expect(TRAY_ICON_NAMES).toHaveLength(8);
+    for (const name of TRAY_ICON_NAMES) {
+      for (const file of [`/build/${name}.png`, `/build/${name}@2x.png`]) {
+        expect(entries, file).toContain(file);
+        // A real PNG, not an empty or LFS-pointer file.
+        expect(asar.extractFile(archive, file.slice(1)).subarray(1, 4).toString('latin1'), file).toBe('PNG');
+      }
+    }
+    // The script that draws them stays out.
+    expect(entries).not.toContain('/build/tray-icons.ts');
+  });
+
+  it('puts the Group Policy template and the macOS profile example beside the app, for IT', () => {
+    for (const file of ['pushdesk.admx', 'en-US/pushdesk.adml', 'com.pushdesk.app.mobileconfig']) {
+      expect(readFileSync(join(resources, 'policy', file), 'utf8'), file).toBe(readFileSync(join(ROOT, 'build', 'policy', file), 'utf8'));
+    }
+    expect(entries.some((entry) => entry.includes('/policy/')), 'not inside the app archive').toBe(false);
   });
 
   it('starts where package.json says, and carries no scripts or development dependencies in it', () => {

@@ -42,14 +42,12 @@ describe('the settings file', () => {
 
   it('starts with the defaults, in settings.json (never the configuration\'s config.json), readable by its owner only', () => {
     const { store } = openSettings({ dir, logger: recordingLogger().logger });
-    expect(store.get('language')).toBe('system');
-    expect(store.get('theme')).toBe('system');
     expect(store.get('window')).toBeUndefined();
     expect(store.get('startAtLogin')).toBeUndefined();
-    store.set('theme', 'dark');
+    store.set('startAtLogin', true);
     expect(store.path).toBe(file());
     expect(existsSync(join(dir, 'config.json'))).toBe(false);
-    expect(onDisk()).toMatchObject({ theme: 'dark', __internal__: { migrations: { version: SETTINGS_FORMAT } } });
+    expect(onDisk()).toEqual({ startAtLogin: true, __internal__: { migrations: { version: SETTINGS_FORMAT } } });
     if (process.platform !== 'win32') expect(statSync(file()).mode & 0o777).toBe(0o600);
   });
 
@@ -58,38 +56,55 @@ describe('the settings file', () => {
     const first = openSettings({ dir, logger: recordingLogger().logger }).store;
     first.set('window', window);
     first.set('startAtLogin', false);
-    first.set('language', 'zh-CN');
     const again = openSettings({ dir, logger: recordingLogger().logger }).store;
     expect(again.get('window')).toEqual(window);
     expect(again.get('startAtLogin')).toBe(false);
-    expect(again.get('language')).toBe('zh-CN');
   });
 
   it('refuses values outside the schema, naming the field', () => {
     const { store } = openSettings({ dir, logger: recordingLogger().logger });
-    expect(() => store.set('theme', 'purple' as 'dark')).toThrow(/theme/);
-    expect(() => store.set('language', 'fr' as 'en')).toThrow(/language/);
     expect(() => store.set('window', { bounds: { x: 0, y: 0, width: 10, height: 700 }, maximized: false })).toThrow(/width/);
     expect(() => store.set('window', { bounds: { x: 0.5, y: 0, width: 800, height: 700 }, maximized: false })).toThrow(/x/);
     expect(() => store.set('startAtLogin', 'yes' as unknown as boolean)).toThrow(/startAtLogin/);
-    expect(store.get('theme')).toBe('system');
+    expect(store.get('startAtLogin')).toBeUndefined();
   });
 
-  it('migrates the first format: the window bounds alone become the window, not maximized', () => {
-    writeRaw({ windowBounds: { x: 10, y: 20, width: 900, height: 600 }, theme: 'light', __internal__: { migrations: { version: '1.0.0' } } });
+  it('migrates the first format: the window bounds alone become the window, not maximized; language and theme go', () => {
+    writeRaw({ windowBounds: { x: 10, y: 20, width: 900, height: 600 }, theme: 'light', startAtLogin: true, __internal__: { migrations: { version: '1.0.0' } } });
     const { store } = openSettings({ dir, logger: recordingLogger().logger });
     expect(store.get('window')).toEqual({ bounds: { x: 10, y: 20, width: 900, height: 600 }, maximized: false });
-    expect(store.get('theme')).toBe('light');
-    expect(onDisk()).not.toHaveProperty('windowBounds');
-    expect(onDisk()).toMatchObject({ __internal__: { migrations: { version: '2.0.0' } } });
+    expect(store.get('startAtLogin')).toBe(true);
+    expect(onDisk()).toEqual({
+      window: { bounds: { x: 10, y: 20, width: 900, height: 600 }, maximized: false },
+      startAtLogin: true,
+      __internal__: { migrations: { version: SETTINGS_FORMAT } },
+    });
+  });
+
+  it('migrates the second format: language and theme moved to the core\'s settings, the rest stays', () => {
+    const window = { bounds: { x: 1, y: 2, width: 800, height: 600 }, maximized: true };
+    writeRaw({ window, startAtLogin: false, language: 'zh-CN', theme: 'dark', __internal__: { migrations: { version: '2.0.0' } } });
+    const { store, movedAside } = openSettings({ dir, logger: recordingLogger().logger });
+    expect(movedAside).toBeUndefined();
+    expect(store.get('window')).toEqual(window);
+    expect(store.get('startAtLogin')).toBe(false);
+    expect(onDisk()).toEqual({ window, startAtLogin: false, __internal__: { migrations: { version: '3.0.0' } } });
+  });
+
+  it('opens a second-format file whose language or theme the old schema would refuse, rather than moving it aside', () => {
+    writeRaw({ language: 'fr', theme: 'purple', startAtLogin: true, __internal__: { migrations: { version: '2.0.0' } } });
+    const { store, movedAside } = openSettings({ dir, logger: recordingLogger().logger });
+    expect(movedAside).toBeUndefined();
+    expect(store.get('startAtLogin')).toBe(true);
+    expect(onDisk()).not.toHaveProperty('language');
+    expect(onDisk()).not.toHaveProperty('theme');
   });
 
   it('takes a file without a recorded format as the first format, and drops window bounds nobody could have left', () => {
     writeRaw({ windowBounds: { x: 10, y: 20, width: 5, height: 'tall' }, language: 'en' });
     const { store } = openSettings({ dir, logger: recordingLogger().logger });
     expect(store.get('window')).toBeUndefined();
-    expect(store.get('language')).toBe('en');
-    expect(onDisk()).not.toHaveProperty('windowBounds');
+    expect(onDisk()).toEqual({ __internal__: { migrations: { version: SETTINGS_FORMAT } } });
   });
 
   it('leaves a file already in the current format alone', () => {
@@ -101,12 +116,12 @@ describe('the settings file', () => {
 
   it.each([
     ['not JSON', '{"theme": "dark"'],
-    ['outside the schema', { theme: 'purple', __internal__: { migrations: { version: SETTINGS_FORMAT } } }],
+    ['outside the schema', { startAtLogin: 'yes', __internal__: { migrations: { version: SETTINGS_FORMAT } } }],
   ])('moves a file that is %s aside and starts from the defaults, with a warning', (_what, content) => {
     writeRaw(content);
     const { lines, logger } = recordingLogger();
     const { store, movedAside } = openSettings({ dir, logger, now: () => Date.UTC(2026, 10, 22, 12, 0) });
-    expect(store.get('theme')).toBe('system');
+    expect(store.get('startAtLogin')).toBeUndefined();
     expect(movedAside).toBe(join(dir, 'settings.invalid-2026-11-22T12-00-00-000Z.json'));
     expect(readFileSync(movedAside as string, 'utf8')).toBe(typeof content === 'string' ? content : JSON.stringify(content));
     expect(readdirSync(dir).sort()).toEqual(['settings.invalid-2026-11-22T12-00-00-000Z.json', 'settings.json']);

@@ -32,6 +32,12 @@ const recorded = vi.hoisted(() => ({
   answers: [] as number[],
   protocolClients: [] as string[],
   loginItems: [] as unknown[],
+  /** The tray's images, as the files they were loaded from. */
+  trayImages: [] as string[],
+  /** What the next save dialogs answer (a path, or undefined: cancelled). */
+  savePaths: [] as (string | undefined)[],
+  shownInFolder: [] as string[],
+  nativeTheme: { themeSource: 'system' as string },
 }));
 
 vi.mock('electron', () => {
@@ -120,13 +126,19 @@ vi.mock('electron', () => {
       setToolTip(text: string): void {
         recorded.tooltips.push(text);
       }
-      setImage(): void {}
+      constructor(image: { path: string }) {
+        recorded.trayImages.push(image.path);
+      }
+      setImage(image: { path: string }): void {
+        recorded.trayImages.push(image.path);
+      }
       setTitle(): void {}
       setContextMenu(): void {}
       on(): void {}
     },
     Menu: { buildFromTemplate: (items: MenuItem[]) => (recorded.menus.push(items), items) },
-    nativeImage: { createFromPath: () => ({}) },
+    nativeImage: { createFromPath: (path: string) => ({ path }) },
+    nativeTheme: recorded.nativeTheme,
     ipcMain: {
       handle: (channel: string, handler: (event: unknown, ...args: unknown[]) => unknown) => recorded.handlers.set(channel, handler),
       removeHandler: (channel: string) => recorded.handlers.delete(channel),
@@ -145,8 +157,12 @@ vi.mock('electron', () => {
         recorded.dialogs.push(args.at(-1) as DialogOptions);
         return Promise.resolve({ response: recorded.answers.shift() ?? 0, checkboxChecked: false });
       },
+      showSaveDialog: () => {
+        const filePath = recorded.savePaths.shift();
+        return Promise.resolve({ canceled: filePath === undefined, filePath });
+      },
     },
-    shell: { openExternal: () => Promise.resolve() },
+    shell: { openExternal: () => Promise.resolve(), showItemInFolder: (path: string) => recorded.shownInFolder.push(path) },
     powerMonitor: { on: () => {}, off: () => {}, isOnBatteryPower: () => false },
     net: { isOnline: () => true },
     session: { defaultSession: { resolveProxy: () => Promise.resolve('DIRECT') } },
@@ -197,11 +213,12 @@ describe('the Electron shell (with a stand-in for electron)', () => {
     dir = mkdtempSync(join(tmpdir(), 'pushdesk-shell-'));
     const config = join(dir, 'config.json');
     writeFileSync(config, JSON.stringify({ deviceId: 'shell-test', connections: [{ id: 'c', url: 'mqtt://127.0.0.1:1', subscriptions: [{ topic: 'a', channel: 'A' }] }] }));
-    // Settings left by the first settings format, with the window where the person put it.
+    // Settings left by the first settings format, with the window where the person put it (and a theme,
+    // which the core's settings hold now).
     mkdirSync(join(dir, 'user-data'), { recursive: true });
     writeFileSync(
       join(dir, 'user-data', 'settings.json'),
-      JSON.stringify({ windowBounds: { x: 40, y: 30, width: 1000, height: 640 }, __internal__: { migrations: { version: '1.0.0' } } }),
+      JSON.stringify({ windowBounds: { x: 40, y: 30, width: 1000, height: 640 }, theme: 'dark', __internal__: { migrations: { version: '1.0.0' } } }),
     );
     process.argv = [...argv, '--config', config, '--data-dir', join(dir, 'user-data'), 'pushdesk://message/7'];
     await import('../../electron/main/index.ts');
@@ -226,7 +243,7 @@ describe('the Electron shell (with a stand-in for electron)', () => {
     expect(recorded.paths.get('userData')).toBe(join(dir, 'user-data'));
   });
 
-  it('offers Open, a one-hour pause, quiet hours, start at login, each connection\'s state and Quit in the tray menu', () => {
+  it('offers Open, a one-hour pause, quiet hours, start at login, each connection\'s state, Diagnostics… and Quit in the tray menu', () => {
     const menu = recorded.menus.at(-1) ?? [];
     expect(menu.filter((item) => item.label).map((item) => item.label)).toEqual([
       'Open',
@@ -234,6 +251,7 @@ describe('the Electron shell (with a stand-in for electron)', () => {
       'Quiet hours',
       'Start at login',
       expect.stringMatching(/^c: /),
+      'Diagnostics…',
       'Quit',
     ]);
     expect(menu.find((item) => item.id === 'connection:c')?.enabled).toBe(false);
@@ -259,8 +277,11 @@ describe('the Electron shell (with a stand-in for electron)', () => {
   it('reopens the window where the person left it, migrating the first settings format', () => {
     expect(recorded.windows[0]?.options).toMatchObject({ x: 40, y: 30, width: 1000, height: 640 });
     const saved = JSON.parse(readFileSync(join(dir, 'user-data', 'settings.json'), 'utf8'));
-    expect(saved).toMatchObject({ window: { bounds: { x: 40, y: 30, width: 1000, height: 640 }, maximized: false }, language: 'system', theme: 'system' });
+    expect(saved).toMatchObject({ window: { bounds: { x: 40, y: 30, width: 1000, height: 640 }, maximized: false } });
     expect(saved).not.toHaveProperty('windowBounds');
+    // Language and theme are the core's settings now: the shell's file keeps neither.
+    expect(saved).not.toHaveProperty('theme');
+    expect(saved).not.toHaveProperty('language');
     // The Pushdesk configuration is a different file: settings never go into config.json.
     expect(existsSync(join(dir, 'user-data', 'config.json'))).toBe(false);
   });
@@ -343,5 +364,53 @@ describe('the Electron shell (with a stand-in for electron)', () => {
   it('shows the unread count and the connection state in the tray tooltip', () => {
     expect(recorded.tooltips.at(-1)).toMatch(/^Pushdesk: no unread messages\nOffline: c is down$/);
     if (process.platform === 'linux' || process.platform === 'darwin') expect(recorded.badges).toEqual([0]);
+  });
+
+  it("shows the offline state's own tray icon, from the icons electron-builder packs", () => {
+    expect(recorded.trayImages.at(-1)).toMatch(/[/\\]build[/\\]tray-offline\.png$/);
+    expect(existsSync(recorded.trayImages.at(-1) as string)).toBe(true);
+  });
+
+  /** Calls the contract as the app's own page does. */
+  async function call(method: string, args: unknown): Promise<{ ok: boolean; value?: unknown; error?: { code: string; message: string } }> {
+    const handler = recorded.handlers.get('pushdesk:call');
+    if (!handler) throw new Error('no IPC handler registered');
+    const { pathToFileURL } = await import('node:url');
+    const ownUrl = pathToFileURL(join(import.meta.dirname, '../../electron/renderer/index.html')).toString();
+    return (await handler({ sender: recorded.windows[0]?.webContents, senderFrame: { url: ownUrl } }, method, args)) as never;
+  }
+
+  it('offers start at login in the settings (the desktop can), as the tray set it', async () => {
+    const result = await call('getSettings', {});
+    expect(result).toMatchObject({ ok: true, value: { settings: { startAtLogin: true } } });
+  });
+
+  it("follows the core's theme setting for its native parts, and tells the window when it changes", async () => {
+    const { IPC_EVENT_CHANNEL } = await import('../../electron/api/channels.ts');
+    // The old settings file's theme was not carried over: the core's setting (the default) applies.
+    expect(recorded.nativeTheme.themeSource).toBe('system');
+    const result = await call('updateSettings', { patch: { theme: 'dark' } });
+    expect(result).toMatchObject({ ok: true, value: { settings: { theme: 'dark' } } });
+    await vi.waitFor(() => expect(recorded.nativeTheme.themeSource).toBe('dark'));
+    expect(recorded.windows[0]?.webContents.sent).toContainEqual([IPC_EVENT_CHANNEL, 'settingsChanged', expect.objectContaining({ settings: expect.objectContaining({ theme: 'dark' }) })]);
+    await call('updateSettings', { patch: { theme: 'system' } });
+    await vi.waitFor(() => expect(recorded.nativeTheme.themeSource).toBe('system'));
+  });
+
+  it('saves the diagnostics bundle where the person chooses, from the window and from the tray', async () => {
+    const fromWindow = join(dir, 'diagnostics-window.json');
+    recorded.savePaths.push(fromWindow);
+    expect(await call('exportDiagnostics', {})).toEqual({ ok: true, value: { href: null, path: fromWindow } });
+    const bundle = JSON.parse(readFileSync(fromWindow, 'utf8'));
+    expect(bundle).toMatchObject({ versions: { pushdesk: '0.0.0-test' }, hub: { deviceId: 'shell-test', connections: [expect.objectContaining({ id: 'c' })] } });
+    // Cancelled: nothing written, nothing shown.
+    recorded.savePaths.push(undefined);
+    expect(await call('exportDiagnostics', {})).toEqual({ ok: true, value: { href: null, path: null } });
+
+    const fromTray = join(dir, 'diagnostics-tray.json');
+    recorded.savePaths.push(fromTray);
+    recorded.menus.at(-1)?.find((item) => item.id === 'diagnostics')?.click?.({ checked: false });
+    await vi.waitFor(() => expect(recorded.shownInFolder).toEqual([fromTray]));
+    expect(JSON.parse(readFileSync(fromTray, 'utf8'))).toMatchObject({ hub: { deviceId: 'shell-test' } });
   });
 });

@@ -22,6 +22,7 @@ const recordingActions = () => {
     resume: () => done.push('resume'),
     setStartAtLogin: (enabled) => done.push(`start at login ${enabled}`),
     setQuietHours: (enabled) => done.push(`quiet hours ${enabled}`),
+    diagnostics: () => done.push('diagnostics'),
     quit: () => done.push('quit'),
   };
   return { done, actions };
@@ -44,10 +45,21 @@ const click = (items: MenuItemConstructorOptions[], id: string, checked = false)
   (items.find((item) => item.id === id)?.click as ((item: { checked: boolean }) => void) | undefined)?.({ checked });
 
 describe('the tray menu', () => {
-  it('lists Open, the pause, start at login, each connection with its state, and Quit', () => {
+  it('lists Open, the pause, start at login, each connection with its state, Diagnostics… and Quit', () => {
     const { actions } = recordingActions();
     const items = trayMenuTemplate(inputs(), actions);
-    expect(labels(items)).toEqual(['Open', '---', 'Pause notifications for 1 hour', 'Start at login', '---', 'office: connected', 'cloud: reconnecting…', '---', 'Quit']);
+    expect(labels(items)).toEqual([
+      'Open',
+      '---',
+      'Pause notifications for 1 hour',
+      'Start at login',
+      '---',
+      'office: connected',
+      'cloud: reconnecting…',
+      '---',
+      'Diagnostics…',
+      'Quit',
+    ]);
     // Connection lines are information, not commands.
     expect(items.filter((item) => item.id?.startsWith('connection:')).every((item) => item.enabled === false)).toBe(true);
   });
@@ -58,9 +70,16 @@ describe('the tray menu', () => {
     click(items, 'open');
     click(items, 'pause');
     click(items, 'start-at-login', true);
+    click(items, 'diagnostics');
     click(items, 'quit');
-    expect(done).toEqual(['open', `pause ${TRAY_PAUSE_MS}`, 'start at login true', 'quit']);
+    expect(done).toEqual(['open', `pause ${TRAY_PAUSE_MS}`, 'start at login true', 'diagnostics', 'quit']);
     expect(TRAY_PAUSE_MS).toBe(3_600_000);
+  });
+
+  it('leaves Diagnostics… out where the shell cannot save the bundle', () => {
+    const { actions } = recordingActions();
+    delete actions.diagnostics;
+    expect(labels(trayMenuTemplate(inputs(), actions)).slice(-2)).toEqual(['---', 'Quit']);
   });
 
   it('offers to resume while paused, naming the end', () => {

@@ -156,18 +156,18 @@ describe('the hub and the notification rules', () => {
     });
   });
 
-  it('switches quiet hours on and off from now on, unless the policy locks them', () => {
+  it('switches quiet hours on and off from now on, unless the policy locks them', async () => {
     const quiet = { quietHours: { enabled: false, urgentBypass: false, windows: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], start: '00:00', end: '00:00' }] } };
     seed(message('a1', { requiresAck: true }), message('a2', { requiresAck: true }));
     const hub = openHub(quiet);
-    hub.setQuietHours(true);
+    await hub.setQuietHours(true);
     expect(hub.quietHoursEnabled).toBe(true);
     hub.start();
     // Both waiting alerts come back at start, and quiet hours keep them from popping up.
     expect(notifier.shown).toEqual([]);
     const locked = openHub(quiet, { source: 'p', locked: ['notifications.quietHours'], overridden: [], error: undefined });
     expect(locked.quietHoursLocked).toBe(true);
-    expect(() => locked.setQuietHours(true)).toThrow('quiet hours are set by your organisation');
+    await expect(locked.setQuietHours(true)).rejects.toThrow('quiet hours are set by your organisation');
   });
 
   it('says which channels are muted now, and tells when pop-ups are paused and resumed', () => {

@@ -72,6 +72,7 @@ describe('parseConfig', () => {
         storm: { enabled: true, channelBurst: 5, channelPerMinute: 10, globalBurst: 10, globalPerMinute: 30, stormEndSec: 60 },
         digest: { enabled: true, minMessages: 3 },
         critical: { defaultRepeatSec: 60 },
+        sound: true,
       },
       store: {
         fullTextSearch: true,

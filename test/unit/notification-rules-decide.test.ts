@@ -71,6 +71,26 @@ describe('channel rules', () => {
     expect(d).toMatchObject({ show: true, silent: true, sound: false, urgency: 'critical', sticky: true });
     expect(d.reason).toContain('sound off for channel "Build failures"');
   });
+
+  it('the global sound switch off makes every notification silent, urgent ones too, whatever the channel says', () => {
+    expect(rules().sound).toBe(true);
+    const settings = rules({ sound: false, channels: { 'Build failures': { sound: true } } });
+    for (const priority of [2, 3, 4, 5] as const) {
+      const d = decideNotification(message({ priority }), settings, at());
+      expect(d).toMatchObject({ show: true, silent: true, sound: false });
+    }
+    const urgent = decideNotification(message({ priority: 5 }), settings, at());
+    expect(urgent).toMatchObject({ urgency: 'critical', sticky: true });
+    expect(urgent.reason).toBe('priority 5: urgent pop-up with sound, stays until dismissed; sound off for all notifications');
+  });
+
+  it('the global sound switch on leaves the presentation and the channel switch as they are', () => {
+    expect(decideNotification(message({ priority: 4 }), rules({ sound: true }), at())).toMatchObject({ silent: false, sound: true });
+    expect(decideNotification(message({ priority: 4 }), rules({ sound: true, channels: { 'Build failures': { sound: false } } }), at())).toMatchObject({
+      silent: true,
+      sound: false,
+    });
+  });
 });
 
 describe('keyword and tag filters', () => {
@@ -144,6 +164,7 @@ describe('notification rule settings', () => {
       storm: { enabled: true, channelBurst: 5, channelPerMinute: 10, globalBurst: 10, globalPerMinute: 30, stormEndSec: 60 },
       digest: { enabled: true, minMessages: 3 },
       critical: { defaultRepeatSec: 60 },
+      sound: true,
     });
   });
 

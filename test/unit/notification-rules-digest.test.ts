@@ -116,3 +116,19 @@ describe('the offline digest in the rules engine', () => {
     expect(engine.endBacklog()).toEqual([]);
   });
 });
+
+describe('the global sound switch and summaries', () => {
+  it('makes the offline digest silent even when a held message was urgent enough to sound', () => {
+    const { engine } = engineWith({ sound: false, digest: { minMessages: 2 } });
+    for (let seq = 1; seq <= 3; seq++) expect(engine.handle(backlog(seq, { priority: 4 })).kind).toBe('none');
+    const [digest] = engine.endBacklog();
+    expect(digest).toMatchObject({ kind: 'digest', count: 3, silent: true, sound: false });
+  });
+
+  it('makes a storm summary silent', () => {
+    const { engine } = engineWith({ sound: false, storm: { channelBurst: 1, channelPerMinute: 0.1 } });
+    const live = (seq: number): RuleMessage => backlog(seq, { fromBacklog: false, priority: 4 });
+    expect(engine.handle(live(1))).toMatchObject({ kind: 'show', silent: true, sound: false });
+    expect(engine.handle(live(2))).toMatchObject({ kind: 'summary', silent: true });
+  });
+});

@@ -1,3 +1,4 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_HEARTBEAT } from '../heartbeat/heartbeat-policy.ts';
 import { notificationRulesSchema } from '../notify/rules/rule-settings.ts';
@@ -87,6 +88,35 @@ export const reconnectSchema = z
   })
   .strict();
 
+/**
+ * A channel offered to the person (the Channels screen), not subscribed until they subscribe to it.
+ */
+export const offeredChannelSchema = z
+  .object({
+    topic: z.string().min(1, 'must be a non-empty topic (an MQTT filter, or an ntfy topic)').max(1000),
+    channel: z.string().min(1, 'must name the channel').max(100),
+    description: z.string().max(500).optional(),
+    kind: z.enum(['notification', 'data'], { error: 'must be "notification" or "data"' }).default('notification'),
+  })
+  .strict();
+
+/**
+ * The channel directory of a connection: channels offered in the configuration and, for MQTT, a
+ * retained directory message on the broker (docs/channels.md) that lists more.
+ */
+export const directorySchema = z
+  .object({
+    /** MQTT only: the topic of the broker's retained directory message (no wildcards). */
+    topic: z
+      .string()
+      .min(1)
+      .max(1000)
+      .refine((t) => !/[#+]/.test(t), 'must not contain the wildcards + or #')
+      .optional(),
+    channels: z.array(offeredChannelSchema).max(1000).default([]),
+  })
+  .strict();
+
 /** A connection's id: how the UI, logs, receipts and the store name it. */
 const connectionIdSchema = z
   .string()
@@ -157,6 +187,7 @@ export const mqttConnectionSchema = z
       .min(1, 'needs at least one subscription')
       .refine((list) => new Set(list.map((s) => s.topic)).size === list.length, 'each topic filter may appear only once'),
     receipts: receiptTargetSchema.optional(),
+    directory: directorySchema.optional(),
   })
   .strict()
   .refine(atMostOneSecret, atMostOneSecretError);
@@ -198,6 +229,10 @@ export const ntfyConnectionSchema = z
     reconnect: reconnectSchema.default({ baseMs: 1000, capMs: 60_000 }),
     /** Wait for the network before connecting; by default yes, unless the server is on this machine. */
     waitForNetwork: z.boolean().optional(),
+    /** Channels offered to the person (ntfy has no directory message: `topic` is refused). */
+    directory: directorySchema
+      .refine((d) => d.topic === undefined, { message: 'ntfy has no directory message: leave out topic', path: ['topic'] })
+      .optional(),
   })
   .strict()
   .refine(atMostOneSecret, atMostOneSecretError)
@@ -305,3 +340,46 @@ export type NtfyConnectionConfig = z.output<typeof ntfyConnectionSchema>;
 export type ConnectionConfig = MqttConnectionConfig | NtfyConnectionConfig;
 /** A validated subscription. */
 export type SubscriptionConfig = z.output<typeof subscriptionSchema>;
+/** A validated offered channel. */
+export type OfferedChannel = z.output<typeof offeredChannelSchema>;
+
+/**
+ * Checks a connection kept outside the configuration file (the policy, the person's settings), where
+ * no secret may be written and no folder gives relative file names a meaning: a valid connection, no
+ * `password` and no password in the URL (`passwordMessage` says what to use instead), absolute file names.
+ * Issues go to `ctx` at `at(...field)`.
+ *
+ * @returns the validated connection, or undefined when the schema refused it.
+ */
+export function checkSecretFreeConnection(
+  connection: Record<string, unknown>,
+  ctx: z.RefinementCtx,
+  options: { readonly passwordMessage: string; readonly fileMessage: string; readonly at: (...path: PropertyKey[]) => PropertyKey[] },
+): ConnectionConfig | undefined {
+  const { at } = options;
+  if ('password' in connection) ctx.addIssue({ code: 'custom', message: options.passwordMessage, path: at('password') });
+  if (typeof connection.url === 'string') {
+    try {
+      if (new URL(connection.url).password !== '') ctx.addIssue({ code: 'custom', message: options.passwordMessage, path: at('url') });
+    } catch {
+      // The connection schema names a URL that does not parse.
+    }
+  }
+  const result = connectionSchema.safeParse(connection);
+  if (!result.success) {
+    for (const issue of result.error.issues) {
+      // The password rule above already said it, in the caller's words.
+      if (issue.path[0] === 'password' && 'password' in connection) continue;
+      const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+      ctx.addIssue({ code: 'custom', message, path: at(...issue.path) });
+    }
+    return undefined;
+  }
+  const c = result.data;
+  const files: [string | undefined, PropertyKey[]][] = [[c.passwordFile, ['passwordFile']]];
+  if (c.kind === 'mqtt') files.push([c.tls?.caFile, ['tls', 'caFile']], [c.tls?.certFile, ['tls', 'certFile']], [c.tls?.keyFile, ['tls', 'keyFile']]);
+  for (const [file, path] of files) {
+    if (file !== undefined && !isAbsolute(file)) ctx.addIssue({ code: 'custom', message: options.fileMessage, path: at(...path) });
+  }
+  return c;
+}

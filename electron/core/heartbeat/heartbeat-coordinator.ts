@@ -26,6 +26,9 @@ export class HeartbeatCoordinator {
   readonly #logger: Logger;
   readonly #learners = new Map<string, AdaptiveInterval>();
   readonly #offs: (() => void)[] = [];
+  /** Each tracked source's heartbeat listener, removed with it. */
+  readonly #tracked = new Map<string, () => void>();
+  #started = false;
 
   constructor(options: {
     signals: SystemSignals;
@@ -45,6 +48,7 @@ export class HeartbeatCoordinator {
 
   /** Applies the current state and follows the signals from now on. */
   start(): void {
+    this.#started = true;
     this.#offs.push(this.#signals.on('change', (state) => this.#applyAll(state)));
     this.#offs.push(
       this.#signals.on('wake', (reason) => {
@@ -52,30 +56,57 @@ export class HeartbeatCoordinator {
         for (const source of this.#sources.values()) source.probe(this.#settings.probeTimeoutSec);
       }),
     );
-    for (const [id, source] of this.#sources) {
-      this.#offs.push(
-        source.on('heartbeat', (outcome) => {
-          const state = this.#signals.current();
-          // Only heartbeats sent at the adaptive battery interval teach the learner: not probes after a
-          // wake-up or network change, not AC or low-battery intervals.
-          const adaptive = state.power === 'battery' || (state.power === 'low-battery' && this.#critical(id));
-          if (outcome.probe || !adaptive || !this.#settings.adaptiveOnBattery) return;
-          const learner = this.#learner(id, state.networkId);
-          const changed = outcome.kind === 'answered' ? learner.succeeded(outcome.idleSec) : learner.failed(outcome.idleSec);
-          // Saved after every idle heartbeat (a few an hour on battery): a failure at the floor changes
-          // what is known about the network even when the interval stays.
-          this.#store.save(this.#key(id, state.networkId), JSON.stringify(learner.learned));
-          if (changed) this.#apply(id, source, state);
-        }),
-      );
-    }
+    for (const [id, source] of this.#sources) this.#track(id, source);
     this.#signals.start();
     this.#applyAll(this.#signals.current());
   }
 
+  /**
+   * A connection added to the sources map at run time (the person added or edited one): it gets the
+   * current decision and machine state now, before it connects. Does nothing before `start`.
+   */
+  added(id: string): void {
+    const source = this.#sources.get(id);
+    if (!this.#started || !source) return;
+    this.#track(id, source);
+    const state = this.#signals.current();
+    this.#apply(id, source, state);
+    if (state.suspended) source.suspend();
+    source.setOnline(state.online || !source.waitsForNetwork);
+  }
+
+  /** A connection removed at run time: its heartbeat outcomes are no longer followed. */
+  removed(id: string): void {
+    this.#tracked.get(id)?.();
+    this.#tracked.delete(id);
+  }
+
+  #track(id: string, source: SourceBase): void {
+    this.#tracked.get(id)?.();
+    this.#tracked.set(
+      id,
+      source.on('heartbeat', (outcome) => {
+        const state = this.#signals.current();
+        // Only heartbeats sent at the adaptive battery interval teach the learner: not probes after a
+        // wake-up or network change, not AC or low-battery intervals.
+        const adaptive = state.power === 'battery' || (state.power === 'low-battery' && this.#critical(id));
+        if (outcome.probe || !adaptive || !this.#settings.adaptiveOnBattery) return;
+        const learner = this.#learner(id, state.networkId);
+        const changed = outcome.kind === 'answered' ? learner.succeeded(outcome.idleSec) : learner.failed(outcome.idleSec);
+        // Saved after every idle heartbeat (a few an hour on battery): a failure at the floor changes
+        // what is known about the network even when the interval stays.
+        this.#store.save(this.#key(id, state.networkId), JSON.stringify(learner.learned));
+        if (changed) this.#apply(id, source, state);
+      }),
+    );
+  }
+
   /** Stops following the signals. */
   stop(): void {
+    this.#started = false;
     for (const off of this.#offs.splice(0)) off();
+    for (const off of this.#tracked.values()) off();
+    this.#tracked.clear();
     this.#signals.stop();
   }
 

@@ -108,8 +108,13 @@ export function describeMqttError(error: Error & { code?: string | number }): st
  * One MQTT broker connection (mqtt.js): subscribes, hands each message to the sink and acknowledges
  * QoS 1/2 only after the sink has committed it.
  */
+/** The MQTT 5 subscription identifier of the directory topic: the largest allowed, clear of the filters' own. */
+const DIRECTORY_SUBSCRIPTION_ID = 268_435_455;
+
 export class MqttSource extends SourceBase {
-  readonly #config: MqttConnectionConfig;
+  #config: MqttConnectionConfig;
+  readonly #directoryTopic: string | undefined;
+  readonly #onDirectory: ((payload: Buffer) => void) | undefined;
   readonly #matchCache = new Map<string, number>();
   readonly #clientId: string;
   readonly #password: string | undefined;
@@ -148,6 +153,12 @@ export class MqttSource extends SourceBase {
     deviceId?: string;
     /** Proxy lookup for ws:// and wss:// brokers; environment variables by default. */
     proxyFor?: ProxyResolver;
+    /**
+     * A topic carrying the broker's retained channel directory (docs/channels.md): subscribed with
+     * QoS 1 beside the configured filters, its payloads go to `onDirectory`, never to the sink.
+     */
+    directoryTopic?: string | undefined;
+    onDirectory?: (payload: Buffer) => void;
   }) {
     super({
       id: options.config.id,
@@ -168,6 +179,26 @@ export class MqttSource extends SourceBase {
     this.#session = options.session;
     this.#deviceId = options.deviceId ?? options.clientId;
     this.#proxyFor = options.proxyFor;
+    this.#directoryTopic = options.directoryTopic;
+    this.#onDirectory = options.onDirectory;
+  }
+
+  /** The subscriptions this connection wants now. */
+  get subscriptions(): readonly SubscriptionConfig[] {
+    return this.#config.subscriptions;
+  }
+
+  /**
+   * Changes the subscriptions on the live connection: added filters are subscribed and removed ones
+   * unsubscribed at once when connected (otherwise at the next connect), and the persistent session's
+   * record follows. Messages already on their way for a removed filter are dropped on arrival.
+   */
+  async setSubscriptions(subscriptions: readonly SubscriptionConfig[]): Promise<void> {
+    this.#config = { ...this.#config, subscriptions: [...subscriptions] };
+    this.#matchCache.clear();
+    const client = this.#client;
+    // Resolves once the broker acknowledged (or refused) the change, so a caller can rely on it.
+    if (client?.connected && this.lifecycle.state === 'connected') await this.#subscribe(client, true);
   }
 
   protected override dropLink(): void {
@@ -313,7 +344,7 @@ export class MqttSource extends SourceBase {
         this.lifecycle.connected();
         // A decision that came while connecting takes effect now.
         if (this.decision?.active) this.heartbeatChanged(this.decision);
-        this.#subscribe(client, connack.sessionPresent);
+        void this.#subscribe(client, connack.sessionPresent);
         if (presence) {
           client.publish(presence, this.#presencePayload('online'), { qos: this.#config.presence?.qos ?? 1, retain: true });
         }
@@ -499,12 +530,14 @@ export class MqttSource extends SourceBase {
    * since the last connection are subscribed (subscribing again would make the broker resend every
    * retained message), and filters no longer configured are unsubscribed.
    */
-  #subscribe(client: MqttClient, sessionPresent: boolean): void {
+  #subscribe(client: MqttClient, sessionPresent: boolean): Promise<void> {
     // What the broker should hold per filter: QoS and, with MQTT 5, the subscription identifier (the
     // filter's position + 1), as "qos:id". Older records (plain numbers) simply differ and resubscribe.
     const v5 = this.#config.protocolVersion === 5;
     const wanted: Record<string, string> = {};
     this.#config.subscriptions.forEach((sub, i) => (wanted[sub.topic] = v5 ? `${sub.qos}:${i + 1}` : `${sub.qos}`));
+    const directory = this.#directoryTopic;
+    if (directory !== undefined && !(directory in wanted)) wanted[directory] = v5 ? `1:${DIRECTORY_SUBSCRIPTION_ID}` : '1';
     // Without a session the broker holds nothing: record that first, so a link lost before the SUBACK
     // does not leave an old record claiming subscriptions the new session does not have.
     if (!sessionPresent) this.#session?.save('{}');
@@ -514,12 +547,17 @@ export class MqttSource extends SourceBase {
     } catch {
       held = {};
     }
-    const changed = this.#config.subscriptions.map((sub, i) => ({ sub, id: i + 1 })).filter(({ sub }) => held[sub.topic] !== wanted[sub.topic]);
+    const all = this.#config.subscriptions.map((sub, i) => ({ sub: { topic: sub.topic, qos: sub.qos }, id: i + 1 }));
+    if (directory !== undefined && !this.#config.subscriptions.some((s) => s.topic === directory)) {
+      all.push({ sub: { topic: directory, qos: 1 }, id: DIRECTORY_SUBSCRIPTION_ID });
+    }
+    const changed = all.filter(({ sub }) => held[sub.topic] !== wanted[sub.topic]);
     const toUnsubscribe = Object.keys(held).filter((topic) => !(topic in wanted));
-    if (toUnsubscribe.length > 0) client.unsubscribe(toUnsubscribe);
+    const unsubscribed =
+      toUnsubscribe.length > 0 ? new Promise<void>((resolve) => client.unsubscribe(toUnsubscribe, () => resolve())) : Promise.resolve();
     if (changed.length === 0) {
       this.#session?.save(JSON.stringify(wanted));
-      return;
+      return unsubscribed;
     }
     // One SUBSCRIBE per filter with MQTT 5: an identifier belongs to a whole SUBSCRIBE packet.
     const batches = v5
@@ -528,16 +566,20 @@ export class MqttSource extends SourceBase {
     let remaining = batches.length;
     const refusedTopics = new Set<string>();
     let failed = false;
+    let settle: () => void = () => undefined;
+    const settled = new Promise<void>((resolve) => (settle = resolve));
     const finish = (): void => {
       if (--remaining > 0 || failed) return;
       const heldNow: Record<string, string> = { ...wanted };
       for (const topic of refusedTopics) delete heldNow[topic];
       this.#session?.save(JSON.stringify(heldNow));
+      settle();
     };
     for (const batch of batches) {
       client.subscribe(batch.map, batch.properties ? { properties: batch.properties } : {}, (error, granted) => {
         if (error) {
           failed = true;
+          settle();
           this.lastError = `subscribing failed: ${error.message}`;
           this.#logger.error('subscribe failed', { connection: this.#config.id, error: error.message });
           this.emit('status', this.status());
@@ -552,6 +594,7 @@ export class MqttSource extends SourceBase {
         finish();
       });
     }
+    return Promise.all([settled, unsubscribed]).then(() => undefined);
   }
 
   /**
@@ -602,6 +645,14 @@ export class MqttSource extends SourceBase {
    *   link is dropped without acknowledging, so the broker delivers it again.
    */
   #deliver(packet: IPublishPacket): boolean {
+    if (this.#directoryTopic !== undefined && packet.topic === this.#directoryTopic) {
+      try {
+        this.#onDirectory?.(Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload));
+      } catch (error) {
+        this.#logger.warn('the channel directory message could not be used', { connection: this.#config.id, error: (error as Error).message });
+      }
+      return true;
+    }
     const subscription = this.#subscriptionFor(packet);
     if (!subscription) return true;
     this.counters.received++;

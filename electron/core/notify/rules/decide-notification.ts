@@ -3,7 +3,7 @@
  *
  * Rules, in order (docs/notifications.md): priority filters, channel mute, priority 1, the channel's
  * minimum priority, the pause, quiet hours (with the urgent exception), then the presentation of the
- * priority and the channel's sound switch. Storm control, the offline digest, replacing and critical
+ * priority with the global and the channel's sound switches. Storm control, the offline digest, replacing and critical
  * repeats keep state and live in NotificationRules.
  */
 import type { Priority } from '../../message/message.ts';
@@ -108,7 +108,11 @@ export function decideNotification(message: RuleMessage, settings: NotificationR
 
   const presentation = presentationFor(priority);
   let { silent, sound } = presentation;
-  if (!channel.sound) {
+  if (!settings.sound) {
+    silent = true;
+    sound = false;
+    notes.push('sound off for all notifications');
+  } else if (!channel.sound) {
     silent = true;
     sound = false;
     notes.push(`sound off for channel "${message.channel}"`);

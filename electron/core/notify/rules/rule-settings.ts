@@ -138,6 +138,8 @@ export const notificationRulesSchema = z
     storm: stormSchema.prefault({}),
     digest: digestSchema.prefault({}),
     critical: criticalSchema.prefault({}),
+    /** The global sound switch: false makes every notification silent, urgent ones and summaries too. */
+    sound: z.boolean().default(true),
   })
   .strict();
 
