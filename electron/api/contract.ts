@@ -375,6 +375,11 @@ export const events = {
   channelsChanged: z.object({}),
   /** Connections were added, edited or removed: list them again. */
   connectionsChanged: z.object({}),
+  /**
+   * A confirmed pushdesk://add-connection link: open the connection form with this address (and name,
+   * as the id) filled in; the person adds topics and credentials and saves.
+   */
+  connectionProposed: z.object({ url: z.string(), name: z.string().nullable() }),
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -195,6 +195,7 @@ export function forwardHubEvents(
     hub.on('settingsChanged', (view) => send('settingsChanged', view)),
     hub.on('channelsChanged', () => send('channelsChanged', {})),
     hub.on('connectionsChanged', () => send('connectionsChanged', {})),
+    hub.on('connectionProposed', (proposal) => send('connectionProposed', proposal)),
   ];
   return () => offs.forEach((off) => off());
 }

@@ -78,6 +78,8 @@ export interface HubEvents {
   channelsChanged: [];
   /** Connections were added, edited or removed. */
   connectionsChanged: [];
+  /** A confirmed add-connection link: the window opens the connection form with this filled in. */
+  connectionProposed: [{ url: string; name: string | null }];
 }
 
 /** Whether two versions of a connection take their secret from the same place. */
@@ -671,6 +673,14 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.#forgetSecret(connectionSecretName(id));
     await this.#reconfigure();
     this.#logger.info('connection removed', { connection: id });
+  }
+
+  /**
+   * Passes a connection proposed by a link (after the person confirmed it) to the window, which opens
+   * the connection form with it: nothing is added until the person saves the form.
+   */
+  proposeConnection(url: string, name: string | undefined): void {
+    this.emit('connectionProposed', { url, name: name ?? null });
   }
 
   /** Tries a connection as entered in the form, without keeping anything. */

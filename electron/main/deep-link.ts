@@ -151,7 +151,7 @@ export interface DeepLinkActions {
   openChannel(channel: string): void;
   /** Asks the person, showing the address as plain text; true only on an explicit yes. */
   confirmAddConnection(url: string, name: string | undefined): Promise<boolean>;
-  /** Carries out a confirmed add-connection (for now: tells the person it must go into the configuration). */
+  /** Carries out a confirmed add-connection: opens the window's connection form with it filled in. */
   addConnection(url: string, name: string | undefined): Promise<void> | void;
   readonly logger: Logger;
 }

@@ -182,18 +182,11 @@ const deepLinkActions: DeepLinkActions = {
     const { response } = window && !window.isDestroyed() ? await dialog.showMessageBox(window, options) : await dialog.showMessageBox(options);
     return response === 1;
   },
-  addConnection: async (url) => {
-    // The core reads connections from the configuration at start; adding one at run time is not supported yet.
-    const options = {
-      type: 'info' as const,
-      title: 'Pushdesk',
-      message: 'Pushdesk cannot add a connection by itself yet',
-      detail: `Connections come from the configuration file (${configPath()}), which your IT department may manage. Give them this server address, or add it to the file and restart Pushdesk:\n\n${url}`,
-      buttons: ['OK'],
-      noLink: true,
-    };
-    if (window && !window.isDestroyed()) await dialog.showMessageBox(window, options);
-    else await dialog.showMessageBox(options);
+  addConnection: (url, name) => {
+    // Confirmed: the window opens its connection form with the address filled in; the person adds
+    // topics and credentials and saves it (nothing is connected before that).
+    showWindow();
+    hub?.proposeConnection(url, name);
   },
 };
 
