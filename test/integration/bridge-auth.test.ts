@@ -108,6 +108,32 @@ describe('the browser bridge demands its token', () => {
     expect(missing.status).toBe(404);
   });
 
+  it('serves the diagnostics bundle only with the token, without the connection\u2019s password', async () => {
+    const secretConfig = parseConfig({
+      deviceId: 'diagnostics-test',
+      connections: [{ id: 'd', url: 'mqtt://127.0.0.1:1', username: 'u', password: 'sup3r-secret', subscriptions: [{ topic: 'a/#', channel: 'A' }] }],
+    });
+    const other = new Hub({ config: secretConfig, dataDir: join(dir, 'data-diagnostics'), notifier: { show() {} }, logger: silentLogger });
+    const served = await startBridge({ hub: other, service: new ApiService(other), uiDir: join(dir, 'ui'), logger: silentLogger, diagnostics: () => other.diagnostics('0.0.0-test') });
+    try {
+      const headers = { Host: `127.0.0.1:${served.port}` };
+      expect((await get(served.port, '/diagnostics', headers)).status).toBe(401);
+      const first = await get(served.port, `/?token=${served.token}`, headers);
+      const cookie = String(first.headers['set-cookie']).split(';')[0] as string;
+      const bundle = await get(served.port, '/diagnostics', { ...headers, Cookie: cookie });
+      expect(bundle.status).toBe(200);
+      expect(bundle.headers['content-disposition']).toMatch(/^attachment; filename="pushdesk-diagnostics-\d{4}-\d{2}-\d{2}\.json"$/);
+      const parsed = JSON.parse(bundle.body) as { versions: { pushdesk: string }; hub: { deviceId: string } };
+      expect(parsed.versions.pushdesk).toBe('0.0.0-test');
+      expect(parsed.hub.deviceId).toBe('diagnostics-test');
+      expect(bundle.body).toContain('"d"');
+      expect(bundle.body).not.toContain('sup3r-secret');
+    } finally {
+      await served.close();
+      await other.stop();
+    }
+  });
+
   it('refuses a WebSocket without the token or from another origin, and serves the contract to its own page', async () => {
     const url = `ws://127.0.0.1:${bridge.port}/ws`;
     const origin = `http://127.0.0.1:${bridge.port}`;
