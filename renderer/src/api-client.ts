@@ -1,4 +1,5 @@
 import {
+  callErrorSchema,
   events,
   methods,
   serverFrameSchema,
@@ -7,21 +8,46 @@ import {
   type MethodArgs,
   type MethodName,
   type MethodResult,
+  type CallError,
 } from '../../electron/api/contract.ts';
 import type { PreloadBridge } from '../../electron/api/channels.ts';
 
-/** A call the core refused or that failed, with the contract's error code. */
+/** One argument the core found wrong: a dotted path into the call's arguments ("connection.url") and why. */
+export interface FieldError {
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * A call the core refused or that failed, with the contract's error code ("invalid-arguments",
+ * "locked", "failed", "unknown-method") and, for invalid arguments, each wrong field.
+ */
 export class ApiError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: CallError['code'];
+  readonly fields: readonly FieldError[];
+  constructor(code: CallError['code'], message: string, fields: readonly FieldError[] = []) {
     super(message);
     this.name = 'ApiError';
     this.code = code;
+    this.fields = fields;
   }
 }
 
+/** The field errors of a failed call (none when it was not an ApiError or named no field). */
+export function fieldErrors(error: unknown): readonly FieldError[] {
+  return error instanceof ApiError ? error.fields : [];
+}
+
 /** The outcome shape both shells return for a call. */
-type RawOutcome = { ok: true; value: unknown } | { ok: false; error: { code: string; message: string } };
+type RawOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/** A failure as the shell sent it, checked against the contract; anything else is a plain failure. */
+function toApiError(raw: unknown): ApiError {
+  const parsed = callErrorSchema.safeParse(raw);
+  if (parsed.success) return new ApiError(parsed.data.code, parsed.data.message, parsed.data.fields ?? []);
+  const message = typeof raw === 'object' && raw !== null && typeof (raw as { message?: unknown }).message === 'string' ? (raw as { message: string }).message : 'the call failed';
+  return new ApiError('failed', message);
+}
 
 /** The raw channel to the core: Electron's preload bridge or the headless WebSocket. */
 export interface Transport {
@@ -43,7 +69,7 @@ export function createApiClient(transport: Transport): ApiClient {
   return {
     async call(method, args) {
       const outcome = await transport.call(method, args);
-      if (!outcome.ok) throw new ApiError(outcome.error.code, outcome.error.message);
+      if (!outcome.ok) throw toApiError(outcome.error);
       return methods[method].result.parse(outcome.value) as MethodResult<typeof method>;
     },
     on(event, listener) {

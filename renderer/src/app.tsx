@@ -1,21 +1,28 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UiConnectionStatus } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
-import { ExportPanel } from './export-panel.tsx';
+import { ChannelsScreen } from './channels-screen.tsx';
+import { ConnectionsScreen } from './connections-screen.tsx';
 import { formatDateTime, formatNumber } from './format.ts';
-import { HistoryList } from './history-list.tsx';
-import { LANGUAGES, setLanguage, matchLanguage } from './i18n/index.ts';
-import { MessageView } from './message-view.tsx';
-import { SearchBar } from './search-bar.tsx';
+import { HistoryScreen } from './history-screen.tsx';
+import { applyLanguageSetting } from './i18n/index.ts';
+import { SettingsScreen } from './settings-screen.tsx';
+import { applyTheme } from './theme.ts';
 import { useChannelCounts } from './use-channel-counts.ts';
-import { isFiltering, NO_FILTERS, useHistorySearch, type HistoryFilters } from './use-history-search.ts';
+import { NO_FILTERS, type HistoryFilters } from './use-history-search.ts';
 import { useHubState } from './use-hub-state.ts';
+import { useSettings } from './use-settings.ts';
 
-/** How long typing must pause before the words are searched for. */
-const SEARCH_DEBOUNCE_MS = 250;
+/** The window's screens, in the order of the tabs. */
+export const SCREENS = ['history', 'channels', 'connections', 'settings'] as const;
+export type Screen = (typeof SCREENS)[number];
 
-const NO_TERMS: readonly string[] = [];
+/** The screen the address names (#channels), so a reload or a link opens it; History otherwise. */
+function screenFromHash(): Screen {
+  const name = location.hash.replace(/^#/, '');
+  return (SCREENS as readonly string[]).includes(name) ? (name as Screen) : 'history';
+}
 
 function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
   const { t, i18n } = useTranslation();
@@ -37,72 +44,87 @@ function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
       {c.warning && (
         <span className="connection-warning" role="note">
           {' '}
-          ⚠ {c.warning}
+          <span aria-hidden="true">⚠</span> {c.warning}
         </span>
       )}
     </li>
   );
 }
 
-function LanguageSelect() {
-  const { t, i18n } = useTranslation();
+/**
+ * The screens as tabs (WAI-ARIA tabs pattern): one tab stop, the arrow keys, Home and End move between
+ * the tabs and show the screen at once.
+ */
+function ScreenTabs({ screen, onSelect }: { screen: Screen; onSelect: (screen: Screen) => void }) {
+  const { t } = useTranslation();
+  const refs = useRef(new Map<Screen, HTMLButtonElement>());
+  const onKeyDown = (event: KeyboardEvent<HTMLDivElement>): void => {
+    const at = SCREENS.indexOf(screen);
+    const moves: Record<string, number> = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: SCREENS.length - 1 };
+    const to = moves[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    const next = SCREENS[(to + SCREENS.length) % SCREENS.length] as Screen;
+    onSelect(next);
+    refs.current.get(next)?.focus();
+  };
   return (
-    <label className="language">
-      {t('language.label')}{' '}
-      <select value={matchLanguage(i18n.language)} onChange={(e) => setLanguage(matchLanguage(e.target.value))} data-testid="language">
-        {LANGUAGES.map((lng) => (
-          <option key={lng} value={lng} lang={lng}>
-            {t(`language.${lng}`)}
-          </option>
-        ))}
-      </select>
-    </label>
+    <div role="tablist" aria-label={t('nav.label')} className="tabs" onKeyDown={onKeyDown}>
+      {SCREENS.map((s) => (
+        <button
+          key={s}
+          ref={(el) => {
+            if (el) refs.current.set(s, el);
+            else refs.current.delete(s);
+          }}
+          type="button"
+          role="tab"
+          id={`tab-${s}`}
+          data-testid={`tab-${s}`}
+          aria-selected={s === screen}
+          aria-controls={s === screen ? `panel-${s}` : undefined}
+          tabIndex={s === screen ? 0 : -1}
+          className="tab"
+          onClick={() => onSelect(s)}
+        >
+          {t(`nav.${s}`)}
+        </button>
+      ))}
+    </div>
   );
 }
 
-/** The window: connection states, the history with search and filters, and the open message. */
+/** The window: connection states, the screens as tabs, and the screen shown. */
 export function App({ api }: { api: ApiClient }) {
-  const { t, i18n } = useTranslation();
+  const { t } = useTranslation();
   const [state, actions] = useHubState(api);
   const channels = useChannelCounts(api);
-  // What the person typed and chose, and the filters searched for (the words after a pause).
+  const [settingsState, updateSettings] = useSettings(api);
+  const [screen, setScreen] = useState<Screen>(screenFromHash);
+  // The history's search and filters stay as they were while another screen is shown.
   const [draft, setDraft] = useState<HistoryFilters>(NO_FILTERS);
-  const [filters, setFilters] = useState<HistoryFilters>(NO_FILTERS);
-  useEffect(() => {
-    if (draft === filters) return;
-    const typing = draft.text !== filters.text && draft.text.trim() !== '';
-    const timer = setTimeout(() => setFilters(draft), typing ? SEARCH_DEBOUNCE_MS : 0);
-    return () => clearTimeout(timer);
-  }, [draft, filters]);
-  const [search, searchActions] = useHistorySearch(api, filters);
-  const searching = isFiltering(filters);
-  const messages = searching ? search.messages : state.messages;
-  const terms = searching ? search.terms : NO_TERMS;
-  const hasMore = searching ? search.nextBeforeSeq !== null : state.hasOlder;
-  const loadMore = searching ? searchActions.loadMore : actions.loadOlder;
 
-  const [openSeq, setOpenSeq] = useState<number | undefined>(undefined);
-  // A clicked notification opens its message.
+  const settings = settingsState.settings;
   useEffect(() => {
-    if (state.focusSeq !== undefined) setOpenSeq(state.focusSeq);
+    if (!settings) return;
+    applyTheme(settings.theme);
+    applyLanguageSetting(settings.language);
+  }, [settings]);
+
+  useEffect(() => {
+    const onHash = (): void => setScreen(screenFromHash());
+    addEventListener('hashchange', onHash);
+    return () => removeEventListener('hashchange', onHash);
+  }, []);
+  const select = (next: Screen): void => {
+    setScreen(next);
+    history.replaceState(null, '', next === 'history' ? `${location.pathname}${location.search}` : `#${next}`);
+  };
+  // A clicked notification shows its message, whatever screen is open.
+  useEffect(() => {
+    if (state.focusSeq !== undefined) setScreen('history');
   }, [state.focusSeq]);
-  const openMessage = useMemo(
-    () => (openSeq === undefined ? undefined : (messages.find((m) => m.seq === openSeq) ?? state.messages.find((m) => m.seq === openSeq))),
-    [openSeq, messages, state.messages],
-  );
-  const [notice, setNotice] = useState('');
-  const markChannelRead = useCallback(
-    (channel: string) => {
-      api.call('markChannelRead', { channel }).then(
-        (result) => setNotice(t('message.markedChannelRead', { n: formatNumber(result.marked, i18n.language) })),
-        (error: Error) => setNotice(error.message),
-      );
-    },
-    [api, t, i18n.language],
-  );
 
-  const unread = channels.reduce((sum, c) => sum + c.unread, 0);
-  const channelUnread = channels.find((c) => c.channel === openMessage?.channel)?.unread ?? 0;
   return (
     <div className="app">
       <header>
@@ -112,60 +134,20 @@ export function App({ api }: { api: ApiClient }) {
             <ConnectionBadge key={c.id} connection={c} />
           ))}
         </ul>
-        <LanguageSelect />
+        <ScreenTabs screen={screen} onSelect={select} />
       </header>
       {state.storeNotice && (
         <p role="alert" className="error">
           {state.storeNotice}
         </p>
       )}
-      {(state.error ?? search.error) && (
-        <p role="alert" className="error">
-          {state.error ?? search.error}
-        </p>
-      )}
       <main>
-        <h2>
-          {t('history.heading')} <span className="unread-count">{unread > 0 ? t('history.unread', { n: formatNumber(unread, i18n.language) }) : ''}</span>
-        </h2>
-        <SearchBar filters={draft} channels={channels} onChange={setDraft} />
-        <div className="history">
-          <div className="history-main">
-            {messages.length === 0 ? (
-              <p className="empty">{search.loading ? t('history.loading') : searching ? t('history.noMatches') : t('history.empty')}</p>
-            ) : (
-              <HistoryList
-                messages={messages}
-                terms={terms}
-                hasMore={hasMore}
-                openSeq={openSeq}
-                revealSeq={searching ? undefined : state.focusSeq}
-                onLoadMore={loadMore}
-                onOpen={setOpenSeq}
-                onMarkRead={actions.markRead}
-              />
-            )}
-            <p className="history-count" role="status">
-              {messages.length > 0 ? t('history.shown', { n: formatNumber(messages.length, i18n.language) }) : ''}
-            </p>
-          </div>
-          <div className="history-side">
-            <MessageView
-              message={openMessage}
-              terms={terms}
-              channelUnread={channelUnread}
-              onMarkRead={actions.markRead}
-              onAction={actions.choose}
-              onMarkChannelRead={markChannelRead}
-            />
-            {notice !== '' && (
-              <p role="status" className="notice">
-                {notice}
-              </p>
-            )}
-          </div>
+        <div role="tabpanel" id={`panel-${screen}`} aria-labelledby={`tab-${screen}`} className="panel" data-testid={`panel-${screen}`}>
+          {screen === 'history' && <HistoryScreen api={api} state={state} actions={actions} channels={channels} draft={draft} onDraftChange={setDraft} />}
+          {screen === 'channels' && <ChannelsScreen api={api} />}
+          {screen === 'connections' && <ConnectionsScreen api={api} statuses={state.connections} locks={settingsState.locks} />}
+          {screen === 'settings' && <SettingsScreen api={api} state={settingsState} update={updateSettings} channels={channels} />}
         </div>
-        <ExportPanel api={api} channels={channels.map((c) => c.channel)} />
       </main>
     </div>
   );

@@ -4,6 +4,7 @@ import { PRELOAD_GLOBAL, type PreloadBridge } from '../../electron/api/channels.
 import { createApiClient, preloadTransport, webSocketTransport } from './api-client.ts';
 import { App } from './app.tsx';
 import { initI18n } from './i18n/index.ts';
+import { applyStoredTheme } from './theme.ts';
 import './styles.css';
 
 const bridge = (window as unknown as Record<string, PreloadBridge | undefined>)[PRELOAD_GLOBAL];
@@ -11,6 +12,7 @@ const transport = bridge
   ? preloadTransport(bridge)
   : webSocketTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
 
+applyStoredTheme();
 initI18n();
 
 createRoot(document.getElementById('root') as HTMLElement).render(

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { MethodArgs, UiMessage } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
+import { frameScheduler } from './frame-batch.ts';
 import { PAGE_SIZE } from './use-hub-state.ts';
 
 /** How far back the time filter reaches. */
@@ -92,20 +93,17 @@ export function useHistorySearch(api: ApiClient, filters: HistoryFilters): [Sear
   useEffect(() => {
     let updated = new Map<number, UiMessage>();
     let removed = new Set<number>();
-    let frame: number | undefined;
-    const schedule = (): void => {
-      frame ??= requestAnimationFrame(() => {
-        frame = undefined;
-        const u = updated;
-        const r = removed;
-        updated = new Map();
-        removed = new Set();
-        setState((s) => {
-          if (s.messages.length === 0) return s;
-          return { ...s, messages: s.messages.filter((m) => !r.has(m.seq)).map((m) => u.get(m.seq) ?? m) };
-        });
+    const frames = frameScheduler(() => {
+      const u = updated;
+      const r = removed;
+      updated = new Map();
+      removed = new Set();
+      setState((s) => {
+        if (s.messages.length === 0) return s;
+        return { ...s, messages: s.messages.filter((m) => !r.has(m.seq)).map((m) => u.get(m.seq) ?? m) };
       });
-    };
+    });
+    const schedule = frames.schedule;
     const offs = [
       api.on('messageUpdated', (p) => {
         updated.set(p.message.seq, p.message);
@@ -118,7 +116,7 @@ export function useHistorySearch(api: ApiClient, filters: HistoryFilters): [Sear
     ];
     return () => {
       offs.forEach((off) => off());
-      if (frame !== undefined) cancelAnimationFrame(frame);
+      frames.cancel();
     };
   }, [api]);
 

@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useReducer, useRef } from 'react';
 import type { UiConnectionStatus, UiMessage } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
+import { frameScheduler } from './frame-batch.ts';
 
 /** How many messages a page of history holds. */
 export const PAGE_SIZE = 100;
@@ -21,6 +22,7 @@ type Action =
   | { type: 'reset'; messages: UiMessage[]; connections: UiConnectionStatus[]; storeNotice: string | null }
   | { type: 'older'; messages: UiMessage[] }
   | { type: 'events'; added: UiMessage[]; updated: UiMessage[]; removed: number[]; connections: UiConnectionStatus[] }
+  | { type: 'statuses'; connections: UiConnectionStatus[] }
   | { type: 'error'; message: string }
   | { type: 'focus'; seq: number };
 
@@ -60,6 +62,8 @@ function reducer(state: HubState, action: Action): HubState {
       }
       return { ...state, messages, connections };
     }
+    case 'statuses':
+      return { ...state, connections: action.connections };
     case 'error':
       return { ...state, error: action.message };
     case 'focus':
@@ -81,7 +85,7 @@ export interface HubActions {
  * Keeps the window's state in step with the core.
  *
  * Events are gathered and applied at most once per animation frame, so a burst of messages costs one
- * render, not one per message.
+ * render, not one per message (unless the page runs with `?batching=off`, see frame-batch.ts).
  */
 export function useHubState(api: ApiClient): [HubState, HubActions] {
   const [state, dispatch] = useReducer(reducer, { messages: [], connections: [], hasOlder: false, error: undefined });
@@ -96,17 +100,15 @@ export function useHubState(api: ApiClient): [HubState, HubActions] {
     let updated: UiMessage[] = [];
     let removed: number[] = [];
     let connections: UiConnectionStatus[] = [];
-    let frame: number | undefined;
-    const schedule = (): void => {
-      frame ??= requestAnimationFrame(() => {
-        frame = undefined;
-        dispatch({ type: 'events', added, updated, removed, connections });
-        added = [];
-        updated = [];
-        removed = [];
-        connections = [];
-      });
-    };
+    const frames = frameScheduler(() => {
+      const batch = { added, updated, removed, connections };
+      added = [];
+      updated = [];
+      removed = [];
+      connections = [];
+      dispatch({ type: 'events', ...batch });
+    });
+    const schedule = frames.schedule;
     const reload = (): void => {
       Promise.all([api.call('listMessages', { limit: PAGE_SIZE }), api.call('getStatus', {})]).then(
         ([page, status]) => dispatch({ type: 'reset', messages: page.messages, connections: status.connections, storeNotice: status.storeNotice }),
@@ -132,10 +134,17 @@ export function useHubState(api: ApiClient): [HubState, HubActions] {
         connections.push(p.connection);
         schedule();
       }),
+      // Connections were added or removed: their states are read again (a removed one has no more events).
+      api.on('connectionsChanged', () => {
+        api.call('getStatus', {}).then(
+          (status) => dispatch({ type: 'statuses', connections: status.connections }),
+          () => {}, // the next event or reconnection brings them
+        );
+      }),
     ];
     return () => {
       offs.forEach((off) => off());
-      if (frame !== undefined) cancelAnimationFrame(frame);
+      frames.cancel();
     };
   }, [api]);
 

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../helpers/chromium.ts';
@@ -39,7 +40,8 @@ describe('the history screen in Chromium against the headless hub and mosquitto'
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'pushdesk-history-ui-'));
-    shots = join(tmpdir(), 'pushdesk-history-screenshots');
+    // The same folder as screens-ui.test.ts's screenshots.
+    shots = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
     mkdirSync(shots, { recursive: true });
     broker = await startMosquitto(join(dir, 'broker'));
     const configPath = join(dir, 'config.json');
@@ -138,20 +140,26 @@ describe('the history screen in Chromium against the headless hub and mosquitto'
 
   it('has no serious or critical axe violations, in English and in Chinese', async () => {
     const english = await seriousViolations(page);
-    const enShot = join(shots, 'history-en.png');
+    const enShot = join(shots, 'history-list-en.png');
     await page.screenshot({ path: enShot });
 
+    // The language is a setting (the Settings screen); the core keeps it.
+    await page.getByRole('tab', { name: 'Settings' }).click();
     await page.getByLabel('Language').selectOption('zh-CN');
+    await page.getByRole('tab', { name: '历史记录' }).click();
     await page.getByRole('heading', { name: /历史记录/ }).waitFor();
     expect(await page.getByRole('searchbox', { name: '搜索消息' }).count()).toBe(1);
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
     const chinese = await seriousViolations(page);
-    const zhShot = join(shots, 'history-zh-CN.png');
+    const zhShot = join(shots, 'history-list-zh-CN.png');
     await page.screenshot({ path: zhShot });
     console.log(`screenshots: ${enShot} ${zhShot}`);
     console.log(`axe serious/critical violations: en ${english.length}, zh-CN ${chinese.length}`);
     expect(english).toEqual([]);
     expect(chinese).toEqual([]);
+    await page.getByRole('tab', { name: '设置' }).click();
     await page.getByLabel('语言').selectOption('en');
+    await page.getByRole('tab', { name: 'History' }).click();
+    await page.getByRole('heading', { name: /History/ }).waitFor();
   });
 });

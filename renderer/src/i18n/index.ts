@@ -7,7 +7,13 @@ import zhCN from './zh-CN.json';
 export const LANGUAGES = ['en', 'zh-CN'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
-/** Where the person's own choice of language is kept (absent: follow the browser's language). */
+/** The language setting: one of the languages, or "system" (the browser's or the OS's language). */
+export type LanguageSetting = 'system' | Language;
+
+/**
+ * Where the last language setting is kept, so the window opens in it before the settings arrive from
+ * the core (the settings stay the truth: they apply as soon as they come).
+ */
 const STORAGE_KEY = 'pushdesk.language';
 
 /** The supported language closest to a BCP 47 tag: any Chinese is Simplified Chinese, else English. */
@@ -15,21 +21,23 @@ export function matchLanguage(tag: string | undefined): Language {
   return tag !== undefined && tag.toLowerCase().startsWith('zh') ? 'zh-CN' : 'en';
 }
 
-function storedLanguage(): Language | undefined {
+/** The language a setting means here: "system" follows navigator.language (the OS's, in Electron). */
+export function effectiveLanguage(setting: LanguageSetting): Language {
+  return setting === 'system' ? matchLanguage(navigator.language) : setting;
+}
+
+function storedSetting(): LanguageSetting {
   try {
     const value = localStorage.getItem(STORAGE_KEY);
-    return value === null ? undefined : matchLanguage(value);
+    return value === 'en' || value === 'zh-CN' ? value : 'system';
   } catch {
-    return undefined; // storage can be unavailable (a sandboxed or private window)
+    return 'system'; // storage can be unavailable (a sandboxed or private window)
   }
 }
 
-/**
- * Starts i18next with the bundled resources; the language is the person's choice if they made one,
- * otherwise navigator.language.
- */
+/** Starts i18next with the bundled resources, in the last language setting this window saw. */
 export function initI18n(): typeof i18next {
-  const lng = storedLanguage() ?? matchLanguage(navigator.language);
+  const lng = effectiveLanguage(storedSetting());
   void i18next.use(initReactI18next).init({
     resources: { en: { translation: en }, 'zh-CN': { translation: zhCN } },
     lng,
@@ -45,12 +53,13 @@ export function initI18n(): typeof i18next {
   return i18next;
 }
 
-/** Switches the window's language and remembers the choice. */
-export function setLanguage(language: Language): void {
+/** Shows the window in the language a setting means, and remembers the setting for the next start. */
+export function applyLanguageSetting(setting: LanguageSetting): void {
   try {
-    localStorage.setItem(STORAGE_KEY, language);
+    localStorage.setItem(STORAGE_KEY, setting);
   } catch {
     // not remembered; it still applies to this window
   }
-  void i18next.changeLanguage(language);
+  const language = effectiveLanguage(setting);
+  if (i18next.language !== language) void i18next.changeLanguage(language);
 }
