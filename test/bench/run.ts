@@ -309,6 +309,13 @@ function printResults(results: Results): void {
     }
     const list = (values: number[]): string => values.map(fmtInt).join(', ');
     console.log(`    rounds: plain ${list(ingest.plain)}; full-text ${list(ingest.fullText)}; raw ${list(ingest.raw)}`);
+    // The raw rate swings from round to round on a shared machine: each hub round against the raw round
+    // run just before it is a steadier comparison than the two medians.
+    const paired = (values: number[]): string => {
+      const ratios = values.map((v, i) => v / (ingest.raw[i] as number));
+      return `${ratios.map((r) => r.toFixed(2)).join(', ')} (median ${median(ratios).toFixed(2)})`;
+    };
+    console.log(`    each round against its own raw round: plain ${paired(ingest.plain)}; full-text ${paired(ingest.fullText)}`);
   }
   if (reconnect) {
     console.log(header('reconnect to first message after a broker restart', 'mqtt.js, fixed 1 s reconnect'));

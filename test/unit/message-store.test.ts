@@ -158,6 +158,67 @@ describe('MessageStore', () => {
     expect(store.insertBatch([newMessage({ id: 'good' })])).toHaveLength(1);
   });
 
+  it('writes a large batch (several multi-row chunks and a remainder) in order, with consecutive seqs', () => {
+    const batch = Array.from({ length: 64 * 3 + 45 }, (_, i) => newMessage({ id: `m${i}`, body: `b${i}` }));
+    const added = store.insertBatch(batch);
+    expect(added.map((m) => m.id)).toEqual(batch.map((m) => m.message.id));
+    const first = added[0]?.seq ?? 0;
+    expect(added.map((m) => m.seq)).toEqual(added.map((_, i) => first + i));
+    for (const message of [added[0], added[63], added[64], added[200], added.at(-1)]) {
+      expect(store.get(message?.seq ?? -1)).toEqual(message);
+    }
+    expect(store.count()).toBe(batch.length);
+  });
+
+  it('reports exactly the new messages of a chunk that mixes redeliveries, repeats and new ones', () => {
+    const before = store.insertBatch([newMessage({ id: 'old-1', body: 'old' }), newMessage({ id: 'old-2', body: 'old' })]);
+    const batch = [
+      newMessage({ id: 'old-1', body: 'again' }),
+      newMessage({ id: 'n1' }),
+      newMessage({ id: 'n1', body: 'repeat in the batch' }),
+      newMessage({ id: 'n2' }),
+      newMessage({ id: 'old-2', body: 'again' }),
+      ...Array.from({ length: 70 }, (_, i) => newMessage({ id: i % 10 === 0 ? 'old-1' : `k${i}` })),
+      newMessage({ id: 'n3' }),
+    ];
+    const added = store.insertBatch(batch);
+    const expected = ['n1', 'n2', ...Array.from({ length: 70 }, (_, i) => `k${i}`).filter((_, i) => i % 10 !== 0), 'n3'];
+    expect(added.map((m) => m.id)).toEqual(expected);
+    for (const message of added) expect(store.get(message.seq)).toEqual(message);
+    expect(added.find((m) => m.id === 'n1')?.body).toBe('Body');
+    expect(store.get(before[0]?.seq ?? -1)?.body).toBe('old');
+    expect(store.count()).toBe(2 + expected.length);
+    // A batch of nothing but redeliveries adds nothing.
+    expect(store.insertBatch(batch.slice(0, 5))).toEqual([]);
+  });
+
+  it('replaces versions inside one batch as writing them one by one does, across chunks', () => {
+    const versions = (connectionId: string): NewMessage[] => [
+      newMessage({ id: 'base', body: 'v0' }, { connectionId }),
+      ...Array.from({ length: 40 }, (_, i) => newMessage({ id: `filler${i}` }, { connectionId })),
+      newMessage({ id: 'v1', body: 'v1', sequenceId: 'base' }, { connectionId }),
+      ...Array.from({ length: 40 }, (_, i) => newMessage({ id: `more${i}` }, { connectionId })),
+      newMessage({ id: 'v2', body: 'v2', sequenceId: 'base' }, { connectionId }),
+      newMessage({ id: 'v3', body: 'v3', sequenceId: 'base' }, { connectionId }),
+    ];
+    const together = store.insertBatch(versions('together'));
+    const oneByOne = versions('single').flatMap((m) => store.insertBatch([m]));
+    const shape = (list: StoredMessage[]): unknown[] => {
+      const first = list[0]?.seq ?? 0;
+      return list.map((m) => ({ id: m.id, replaces: m.replacesSeqs?.map((s) => s - first) }));
+    };
+    expect(shape(together)).toEqual(shape(oneByOne));
+    expect(together.find((m) => m.id === 'v3')?.replacesSeqs).toEqual([together.find((m) => m.id === 'v2')?.seq]);
+    const visible = (connectionId: string): string[] =>
+      store
+        .page({ limit: 500 })
+        .filter((m) => m.connectionId === connectionId && !m.id.startsWith('filler') && !m.id.startsWith('more'))
+        .map((m) => m.body);
+    expect(visible('together')).toEqual(['v3']);
+    expect(visible('single')).toEqual(['v3']);
+    expect(store.channelCounts()).toEqual([{ channel: 'Alerts', unread: 2 * 81, total: 2 * 81 }]);
+  });
+
   it('returns an empty list for an empty batch', () => {
     expect(store.insertBatch([])).toEqual([]);
     expect(store.count()).toBe(0);
