@@ -312,7 +312,7 @@ describe('the Electron shell (with a stand-in for electron)', () => {
     expect(recorded.windows).toHaveLength(1);
   });
 
-  it('adds a connection from a link only after the person confirms, and then says it must go into the configuration', async () => {
+  it('proposes a connection from a link to the window only after the person confirms', async () => {
     const openUrl = (url: string) => recorded.appHandlers.get('open-url')?.forEach((handler) => handler({ preventDefault() {} }, url));
     // Declined: nothing more happens.
     recorded.answers.push(0);
@@ -323,12 +323,14 @@ describe('the Electron shell (with a stand-in for electron)', () => {
     expect(recorded.dialogs[0]?.detail).toContain('Name: Office');
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(recorded.dialogs).toHaveLength(1);
-    // Confirmed: the person is told where connections come from.
-    recorded.answers.push(1, 0);
+    const { IPC_EVENT_CHANNEL } = await import('../../electron/api/channels.ts');
+    const proposal = [IPC_EVENT_CHANNEL, 'connectionProposed', { url: 'mqtts://broker.example:8883', name: 'Office' }];
+    expect(recorded.windows[0]?.webContents.sent).not.toContainEqual(proposal);
+    // Confirmed: the window gets the proposal for its connection form (nothing is added yet).
+    recorded.answers.push(1);
     openUrl('pushdesk://add-connection?url=mqtts%3A%2F%2Fbroker.example%3A8883&name=Office');
-    await vi.waitFor(() => expect(recorded.dialogs).toHaveLength(3));
-    expect(recorded.dialogs[2]?.message).toMatch(/cannot add a connection by itself/);
-    expect(recorded.dialogs[2]?.detail).toContain('mqtts://broker.example:8883');
+    await vi.waitFor(() => expect(recorded.windows[0]?.webContents.sent).toContainEqual(proposal));
+    expect(recorded.dialogs).toHaveLength(2);
   });
 
   it('writes JSON lines to a log file in the logs folder', () => {
