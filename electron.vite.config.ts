@@ -32,6 +32,11 @@ export default defineConfig({
       outDir: 'out/renderer',
       emptyOutDir: true,
       sourcemap: false,
+      // electron-vite's renderer preset turns minification off (its default is `minify: false`), which
+      // left the window's bundle at twice its size; Vite's own default (Oxc for JS, Lightning CSS for CSS)
+      // is what a plain `vite build` does.
+      minify: true,
+      cssMinify: true,
       rolldownOptions: { input: { index: 'renderer/index.html' } },
     },
   },

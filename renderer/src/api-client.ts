@@ -11,6 +11,7 @@ import {
   type CallError,
 } from '../../electron/api/contract.ts';
 import type { PreloadBridge } from '../../electron/api/channels.ts';
+import i18next from 'i18next';
 
 /** One argument the core found wrong: a dotted path into the call's arguments ("connection.url") and why. */
 export interface FieldError {
@@ -45,7 +46,7 @@ type RawOutcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 function toApiError(raw: unknown): ApiError {
   const parsed = callErrorSchema.safeParse(raw);
   if (parsed.success) return new ApiError(parsed.data.code, parsed.data.message, parsed.data.fields ?? []);
-  const message = typeof raw === 'object' && raw !== null && typeof (raw as { message?: unknown }).message === 'string' ? (raw as { message: string }).message : 'the call failed';
+  const message = typeof raw === 'object' && raw !== null && typeof (raw as { message?: unknown }).message === 'string' ? (raw as { message: string }).message : i18next.t('api.failed');
   return new ApiError('failed', message);
 }
 
@@ -132,7 +133,7 @@ export function webSocketTransport(url: string): Transport {
     ws.onclose = () => {
       socket = undefined;
       for (const [id, resolve] of pending) {
-        resolve({ ok: false, error: { code: 'failed', message: 'the connection to the hub was lost' } });
+        resolve({ ok: false, error: { code: 'failed', message: i18next.t('api.connectionLost') } });
         pending.delete(id);
       }
       setTimeout(connect, retryMs);

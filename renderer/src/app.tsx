@@ -1,9 +1,9 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UiConnectionStatus } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
 import { ChannelsScreen } from './channels-screen.tsx';
-import { ConnectionsScreen } from './connections-screen.tsx';
+import { ConnectionsScreen, type NumberedProposal } from './connections-screen.tsx';
 import { formatDateTime, formatNumber } from './format.ts';
 import { HistoryScreen } from './history-screen.tsx';
 import { applyLanguageSetting } from './i18n/index.ts';
@@ -125,6 +125,19 @@ export function App({ api }: { api: ApiClient }) {
     if (state.focusSeq !== undefined) setScreen('history');
   }, [state.focusSeq]);
 
+  // A confirmed pushdesk://add-connection link: the Connections screen opens its add form with it.
+  const [proposal, setProposal] = useState<NumberedProposal | undefined>(undefined);
+  useEffect(() => {
+    let seq = 0;
+    return api.on('connectionProposed', ({ url, name }) => {
+      seq += 1;
+      setProposal({ url, name, seq });
+      setScreen('connections');
+      history.replaceState(null, '', '#connections');
+    });
+  }, [api]);
+  const proposalTaken = useCallback(() => setProposal(undefined), []);
+
   return (
     <div className="app">
       <header>
@@ -145,7 +158,9 @@ export function App({ api }: { api: ApiClient }) {
         <div role="tabpanel" id={`panel-${screen}`} aria-labelledby={`tab-${screen}`} className="panel" data-testid={`panel-${screen}`}>
           {screen === 'history' && <HistoryScreen api={api} state={state} actions={actions} channels={channels} draft={draft} onDraftChange={setDraft} />}
           {screen === 'channels' && <ChannelsScreen api={api} />}
-          {screen === 'connections' && <ConnectionsScreen api={api} statuses={state.connections} locks={settingsState.locks} />}
+          {screen === 'connections' && (
+            <ConnectionsScreen api={api} statuses={state.connections} locks={settingsState.locks} proposal={proposal} onProposalTaken={proposalTaken} />
+          )}
           {screen === 'settings' && <SettingsScreen api={api} state={settingsState} update={updateSettings} channels={channels} />}
         </div>
       </main>

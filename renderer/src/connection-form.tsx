@@ -49,6 +49,38 @@ export function draftOf(view: UiConnectionView | undefined): ConnectionDraft {
   };
 }
 
+/** A connection a confirmed pushdesk://add-connection link proposes (the connectionProposed event). */
+export interface ConnectionProposal {
+  readonly url: string;
+  readonly name: string | null;
+}
+
+/**
+ * A proposed name made into a connection id: letters, digits, dot, dash and underscore, starting with
+ * a letter or digit, at most 64; accents dropped, anything else becomes a dash ("Plant floor (Line 2)"
+ * → "Plant-floor-Line-2"). Empty when nothing of it fits: the person names it.
+ */
+export function idFromName(name: string | null): string {
+  if (name === null) return '';
+  const ascii = name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+  const id = ascii
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 64)
+    .replace(/-+$/, '');
+  return CONNECTION_ID.test(id) ? id : '';
+}
+
+/** The form filled from a proposal: its address, the kind its scheme means (http(s) is ntfy), its name as the id. */
+export function draftOfProposal(proposal: ConnectionProposal): ConnectionDraft {
+  const url = proposal.url.trim();
+  return { ...draftOf(undefined), id: idFromName(proposal.name), kind: /^https?:/i.test(url) ? 'ntfy' : 'mqtt', url };
+}
+
+/** The form's required fields, in order: a proposal's focus goes to the first one left empty. */
+const REQUIRED = ['connection.id', 'connection.url', 'connection.subscriptions.0.topic', 'connection.subscriptions.0.channel'] as const;
+
 /** The form as the contract's connection input. */
 export function inputOf(d: ConnectionDraft): UiConnectionInput {
   return {
@@ -119,18 +151,21 @@ const errorId = (formId: string, path: string): string => `${fieldId(formId, pat
 export function ConnectionForm({
   api,
   editing,
+  proposal,
   onDone,
 }: {
   api: ApiClient;
   /** The connection being edited; undefined adds one. */
   editing: UiConnectionView | undefined;
+  /** Adding a connection a link proposed: the form starts with it, and says where it came from. */
+  proposal?: ConnectionProposal | undefined;
   /** Called after a save (with the saved id) or on Cancel. */
   onDone: (savedId: string | undefined) => void;
 }) {
   const { t, i18n } = useTranslation();
   const formId = useId().replace(/[^A-Za-z0-9_-]/g, '');
   const formRef = useRef<HTMLFormElement>(null);
-  const [draft, setDraft] = useState<ConnectionDraft>(() => draftOf(editing));
+  const [draft, setDraft] = useState<ConnectionDraft>(() => (editing === undefined && proposal ? draftOfProposal(proposal) : draftOf(editing)));
   const [problems, setProblems] = useState<Problems>(new Map());
   const [formError, setFormError] = useState('');
   const [outcome, setOutcome] = useState<{ ok: boolean; text: string } | undefined>(undefined);
@@ -143,7 +178,14 @@ export function ConnectionForm({
     formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"], [data-invalid="true"]')?.focus();
   }, [focusRequest]);
   useEffect(() => {
-    formRef.current?.querySelector<HTMLElement>('input, select')?.focus();
+    const form = formRef.current;
+    if (!form) return;
+    // A proposal: the first required field it left empty (the name, or the first topic); else the first field.
+    const empty = proposal
+      ? REQUIRED.map((path) => document.getElementById(fieldId(formId, path))).find((el): el is HTMLInputElement => el instanceof HTMLInputElement && el.value.trim() === '')
+      : undefined;
+    (empty ?? form.querySelector<HTMLElement>('input, select'))?.focus();
+    // Once, when the form opens.
   }, []);
 
   const set = (change: Partial<ConnectionDraft>): void => setDraft((d) => ({ ...d, ...change }));
@@ -223,11 +265,14 @@ export function ConnectionForm({
 
   const secretHintId = `${formId}-secret-hint`;
   const headingId = `${formId}-heading`;
+  const proposedId = `${formId}-proposed`;
+  const showProposal = proposal !== undefined && editing === undefined;
   return (
     <form
       ref={formRef}
       className="connection-form"
       aria-labelledby={headingId}
+      aria-describedby={showProposal ? proposedId : undefined}
       noValidate
       data-testid="connection-form"
       onSubmit={(event) => {
@@ -236,6 +281,11 @@ export function ConnectionForm({
       }}
     >
       <h3 id={headingId}>{editing ? t('form.editHeading', { id: editing.id }) : t('form.addHeading')}</h3>
+      {showProposal && (
+        <p id={proposedId} className="proposal-note" data-testid="proposal-note">
+          {t('form.proposed')}
+        </p>
+      )}
       <div className="field">
         <label htmlFor={fieldId(formId, 'connection.id')}>{t('form.id')}</label>
         <input type="text" {...a11y('connection.id')} value={draft.id} maxLength={64} autoComplete="off" spellCheck={false} onChange={(e) => set({ id: e.target.value })} />

@@ -2,7 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UiConnectionStatus, UiConnectionView, UiLock } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
-import { ConnectionForm } from './connection-form.tsx';
+import { ConnectionForm, type ConnectionProposal } from './connection-form.tsx';
 import { formatDateTime, formatNumber } from './format.ts';
 import { LockNote } from './lock-note.tsx';
 import { lockFor } from './use-settings.ts';
@@ -209,24 +209,53 @@ function ConnectionCard({
   );
 }
 
+/** A connection a link proposed, numbered so that each proposal opens a fresh form. */
+export interface NumberedProposal extends ConnectionProposal {
+  readonly seq: number;
+}
+
 /** The Connections screen: each connection's live state and settings; add, edit, test, remove. */
 export function ConnectionsScreen({
   api,
   statuses,
   locks,
+  proposal,
+  onProposalTaken,
 }: {
   api: ApiClient;
   statuses: readonly UiConnectionStatus[];
   /** The settings' locks: "connections" keeps the person from adding connections. */
   locks: readonly UiLock[];
+  /** A connection a link proposed, not yet shown: the add form opens with it. */
+  proposal?: NumberedProposal | undefined;
+  /** Called once the screen has taken the proposal (so it is not shown again). */
+  onProposalTaken?: () => void;
 }) {
   const { t } = useTranslation();
   const addLock = lockFor(locks, 'connections');
   const { views, error } = useConnectionViews(api);
   // The form: closed, adding (null) or editing a connection.
   const [editing, setEditing] = useState<UiConnectionView | null | undefined>(undefined);
+  // What the add form starts with when a link proposed the connection.
+  const [proposed, setProposed] = useState<NumberedProposal | undefined>(undefined);
   const [notice, setNotice] = useState('');
   const addRef = useRef<HTMLButtonElement>(null);
+
+  // A proposal opens the add form with it (replacing a form left open: the person just confirmed the link);
+  // nothing is saved until the person saves. Where connections are locked, it says why instead.
+  const locked = addLock !== undefined;
+  useEffect(() => {
+    if (!proposal) return;
+    onProposalTaken?.();
+    if (locked) {
+      setNotice(t('connections.proposalLocked', { url: proposal.url }));
+      return;
+    }
+    setNotice('');
+    setProposed(proposal);
+    setEditing(null);
+    scrollTo({ top: 0 });
+  }, [proposal, onProposalTaken, locked, t]);
 
   // The editable connections once they are known (a removed one's last state may linger); until then, the running ones.
   const ids = views ? views.map((v) => v.id) : statuses.map((s) => s.id);
@@ -248,6 +277,7 @@ export function ConnectionsScreen({
             aria-describedby={addLock ? 'connections-add-lock' : undefined}
             onClick={() => {
               setNotice('');
+              setProposed(undefined);
               setEditing(null);
             }}
           >
@@ -257,11 +287,13 @@ export function ConnectionsScreen({
         </>
       ) : (
         <ConnectionForm
-          key={editing?.id ?? '(new)'}
+          key={editing?.id ?? (proposed ? `(proposal ${proposed.seq})` : '(new)')}
           api={api}
           editing={editing ?? undefined}
+          proposal={editing === null ? proposed : undefined}
           onDone={(savedId) => {
             setEditing(undefined);
+            setProposed(undefined);
             setNotice(savedId === undefined ? '' : t('connections.saved', { id: savedId }));
             requestAnimationFrame(() => addRef.current?.focus());
           }}
@@ -282,6 +314,7 @@ export function ConnectionsScreen({
               status={statuses.find((s) => s.id === cid)}
               onEdit={(view) => {
                 setNotice('');
+                setProposed(undefined);
                 setEditing(view);
                 scrollTo({ top: 0 });
               }}

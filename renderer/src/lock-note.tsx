@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { localiseLockReason } from './lock-reason.ts';
 
 /** A padlock, drawn (not a font glyph, so it shows wherever the fonts lack one); named for screen readers. */
 export function LockIcon() {
@@ -13,11 +14,15 @@ export function LockIcon() {
 /**
  * Why a control cannot be changed: a lock and the reason, in words. Give the control
  * `aria-describedby={id}` so a screen reader says the reason with it.
+ *
+ * `reason` may be the core's English words: its known forms ("Set by your organisation (managed policy
+ * <file>)", …) are shown in the window's language, anything else as given.
  */
 export function LockNote({ id, reason }: { id: string; reason: string }) {
+  const { t } = useTranslation();
   return (
     <p id={id} className="lock-note" data-testid="lock-note">
-      <LockIcon /> {reason}
+      <LockIcon /> {localiseLockReason(reason, t)}
     </p>
   );
 }

@@ -4,11 +4,18 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import i18next from 'i18next';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../electron/core/config/load-config.ts';
+import { ScriptedSignals } from '../../electron/core/heartbeat/system-signals.ts';
+import { silentLogger } from '../../electron/core/logger.ts';
+import { startHeadless, type HeadlessApp } from '../../electron/headless/headless-app.ts';
+import { localiseLockReason } from '../../renderer/src/lock-reason.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { startHubProcess, type HubProcess } from '../helpers/hub-process.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
+import { waitFor } from '../helpers/net.ts';
 
 /** Where the screenshots of the window go (the same folder as history-ui.test.ts's). */
 const SHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
@@ -19,6 +26,35 @@ type Screen = (typeof SCREENS)[number];
 /** The page's document, for code evaluated in the page (the tests are typed without the DOM). */
 interface PageGlobals {
   readonly document: { readonly activeElement: { readonly id: string; readonly textContent: string | null; getAttribute(name: string): string | null } | null };
+}
+
+/**
+ * Every piece of text the page shows or gives to assistive technology that has Latin words in it
+ * (text nodes, aria-label, title, placeholder, alt, <option> labels), without repeats: what the
+ * Chinese window still shows in English, to be judged (ours must come from i18n; messages, names
+ * and the core's own words may stay).
+ */
+async function latinTexts(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    interface El { readonly tagName: string; readonly textContent: string | null; getAttribute(name: string): string | null; closest(sel: string): El | null }
+    const doc = (globalThis as unknown as {
+      document: { body: unknown; createTreeWalker(root: unknown, what: number): { nextNode(): { textContent: string | null; parentElement: El | null } | null }; querySelectorAll(sel: string): Iterable<El> };
+    }).document;
+    const found = new Set<string>();
+    const latin = (text: string | null | undefined): void => {
+      const clean = (text ?? '').replace(/\s+/g, ' ').trim();
+      if (/[A-Za-z]{2,}/.test(clean)) found.add(clean);
+    };
+    const walker = doc.createTreeWalker(doc.body, 4 /* NodeFilter.SHOW_TEXT */);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (node.parentElement?.closest('script, style')) continue;
+      latin(node.textContent);
+    }
+    for (const el of doc.querySelectorAll('[aria-label], [title], [placeholder], [alt]')) {
+      for (const name of ['aria-label', 'title', 'placeholder', 'alt']) latin(el.getAttribute(name));
+    }
+    return [...found].sort();
+  });
 }
 
 /** axe-core in the page; resolves to the serious and critical violations (rule id and node count). */
@@ -42,6 +78,9 @@ describe('the Channels, Connections and Settings screens in Chromium against the
   let browser: Browser;
   let page: Page;
   let publisher: MqttClient;
+  let policyPath: string;
+  /** What the window shows in English, per screen, while it is in Chinese. */
+  const englishInChinese = new Map<string, string[]>();
   const rows = () => page.getByTestId('message');
   const channel = (name: string) => page.getByTestId('channel').filter({ has: page.getByRole('heading', { name, exact: true }) });
   const show = async (screen: Screen): Promise<void> => {
@@ -71,7 +110,7 @@ describe('the Channels, Connections and Settings screens in Chromium against the
         ],
       }),
     );
-    const policyPath = join(dir, 'policy.json');
+    policyPath = join(dir, 'policy.json');
     writeFileSync(
       policyPath,
       JSON.stringify({
@@ -160,7 +199,7 @@ describe('the Channels, Connections and Settings screens in Chromium against the
     expect(await quiet.getByRole('button', { name: 'Add a time' }).isDisabled()).toBe(true);
     const reason = await quiet.getByTestId('lock-note').textContent();
     console.log(`quiet hours lock shown as: ${reason}`);
-    expect(reason?.trim()).not.toBe('');
+    expect(reason?.trim()).toBe(`Set by your organisation (managed policy ${policyPath})`);
     // The checkbox's description is the reason.
     const describedBy = await quiet.getByRole('checkbox', { name: 'Quiet hours on' }).getAttribute('aria-describedby');
     expect(describedBy).not.toBeNull();
@@ -297,7 +336,15 @@ describe('the Channels, Connections and Settings screens in Chromium against the
             await form.locator('[aria-invalid="true"]').first().waitFor();
           }
           if (screen === 'settings') await page.getByTestId('settings-notifications').waitFor();
+          if (screen === 'settings' && language === 'zh-CN') {
+            // The core's English lock reason, in Chinese, still naming the policy file; still the checkbox's description.
+            const note = page.getByTestId('quiet-hours').getByTestId('lock-note');
+            expect((await note.textContent())?.trim()).toBe(`由您的组织设置（托管策略 ${policyPath}）`);
+            const describedBy = await page.getByTestId('quiet-enabled').getAttribute('aria-describedby');
+            expect(await page.locator(`[id="${describedBy}"]`).textContent()).toBe(await note.textContent());
+          }
           await page.mouse.move(0, 0);
+          if (language === 'zh-CN' && theme === 'light') englishInChinese.set(screen, await latinTexts(page));
           const violations = await seriousViolations(page);
           for (const v of violations) found.push(`${screen} ${language} ${theme}: ${v.id} (${v.nodes}) ${v.help} ${v.targets}`);
           const file = join(SHOTS, `${screen}-${language}-${theme}.png`);
@@ -309,6 +356,7 @@ describe('the Channels, Connections and Settings screens in Chromium against the
     }
     console.log(`screenshots:\n${saved.join('\n')}`);
     console.log(`axe serious/critical violations: ${found.length}\n${found.join('\n')}`);
+    console.log(`Latin text in the Chinese window:\n${[...englishInChinese].map(([screen, texts]) => `${screen}:\n  ${texts.join('\n  ')}`).join('\n')}`);
     expect(found).toEqual([]);
     // Back to English, following the system's theme.
     await show('settings');
@@ -316,4 +364,122 @@ describe('the Channels, Connections and Settings screens in Chromium against the
     await page.getByTestId('theme').selectOption('system');
     await expect.poll(() => page.locator('html').getAttribute('data-theme')).toBeNull();
   }, 120_000);
+});
+
+describe("lock reasons in the window's language", () => {
+  const resources = (language: string): Record<string, unknown> =>
+    JSON.parse(readFileSync(fileURLToPath(new URL(`../../renderer/src/i18n/${language}.json`, import.meta.url)), 'utf8')) as Record<string, unknown>;
+  const translator = async (language: 'en' | 'zh-CN') => {
+    const i18n = i18next.createInstance();
+    await i18n.init({ resources: { [language]: { translation: resources(language) } }, lng: language, interpolation: { escapeValue: false } });
+    return i18n.t.bind(i18n);
+  };
+
+  it("shows the core's known forms in English as the core writes them, and in Chinese with the policy's source", async () => {
+    const en = await translator('en');
+    const zh = await translator('zh-CN');
+    const cases: [string, string][] = [
+      ['Set by your organisation (managed policy /etc/pushdesk/policy.json)', '由您的组织设置（托管策略 /etc/pushdesk/policy.json）'],
+      ['Set by your organisation (managed policy)', '由您的组织设置（托管策略）'],
+      ['Set up by your organisation (managed policy /etc/pushdesk/policy.json)', '由您的组织配置（托管策略 /etc/pushdesk/policy.json）'],
+      ['Set up by your organisation (managed policy)', '由您的组织配置（托管策略）'],
+      ['Set by your organisation (managed policy registry HKLM\\Software\\Policies\\Pushdesk)', '由您的组织设置（托管策略 注册表 HKLM\\Software\\Policies\\Pushdesk）'],
+      [
+        'Set up by your organisation (managed policy managed preferences /Library/Managed Preferences/com.pushdesk.app.plist)',
+        '由您的组织配置（托管策略 托管偏好设置 /Library/Managed Preferences/com.pushdesk.app.plist）',
+      ],
+      // The form docs/window.md shows, without "managed policy".
+      ['Set by your organisation (C:\\ProgramData\\Pushdesk\\policy (1).json)', '由您的组织设置（托管策略 C:\\ProgramData\\Pushdesk\\policy (1).json）'],
+    ];
+    for (const [reason, chinese] of cases) {
+      expect(localiseLockReason(reason, zh)).toBe(chinese);
+      // English keeps the core's words (the last case gains "managed policy").
+      expect(localiseLockReason(reason, en)).toBe(reason.includes('(managed policy') ? reason : reason.replace('(', '(managed policy '));
+    }
+    // Anything else is shown as given, in either language.
+    for (const other of ['Locked by the desktop shell', '由您的组织管理', '']) {
+      expect(localiseLockReason(other, zh)).toBe(other);
+      expect(localiseLockReason(other, en)).toBe(other);
+    }
+  });
+});
+
+describe('a connection proposed by a pushdesk://add-connection link, with the hub in the test process', () => {
+  let dir: string;
+  let broker: Mosquitto;
+  let app: HeadlessApp;
+  let browser: Browser;
+  let page: Page;
+  const form = () => page.getByTestId('connection-form');
+  const focusedId = (): Promise<string | undefined> => page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.id);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'pushdesk-proposal-ui-'));
+    broker = await startMosquitto(join(dir, 'broker'));
+    const config = parseConfig({ deviceId: 'proposal-ui', connections: [{ id: 'plant', url: broker.url, subscriptions: [{ topic: 'plant/#', qos: 1, channel: 'Plant' }] }] });
+    // The hub as the headless CLI starts it, but here, so the test can call hub.proposeConnection as the desktop shell does.
+    app = await startHeadless({ config, dataDir: join(dir, 'data'), notifier: { show: () => {} }, logger: silentLogger, signals: new ScriptedSignals() });
+    await waitFor('the connection', () => (app.hub.connectionStatuses()[0]?.state === 'connected' ? true : undefined), 15_000);
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1200, height: 900 }, locale: 'en-US' });
+    await page.goto(app.bridge.url);
+    await page.locator('.connection-connected').waitFor({ timeout: 15_000 });
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await app?.stop();
+    await broker?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('opens the add form from any screen with the address, the kind from its scheme and no name when the name has nothing usable; nothing is saved', async () => {
+    await page.getByTestId('tab-settings').click();
+    await page.getByTestId('panel-settings').waitFor();
+    app.hub.proposeConnection('https://ntfy.example.com', '工厂');
+    await form().waitFor({ timeout: 10_000 });
+    expect(await page.getByRole('tab', { name: 'Connections' }).getAttribute('aria-selected')).toBe('true');
+    expect(await page.evaluate(() => (globalThis as unknown as { location: { hash: string } }).location.hash)).toBe('#connections');
+    const note = form().getByTestId('proposal-note');
+    expect(await note.textContent()).toBe('Proposed by a link — check it before saving.');
+    expect(await form().getAttribute('aria-describedby')).toBe(await note.getAttribute('id'));
+    expect(await form().getByLabel('Server address (URL)').inputValue()).toBe('https://ntfy.example.com');
+    expect(await form().getByLabel('Kind').inputValue()).toBe('ntfy');
+    const id = form().getByLabel('Name (id)');
+    expect(await id.inputValue()).toBe('');
+    // The first required field left empty has the focus: the name.
+    await expect.poll(focusedId).toBe(await id.getAttribute('id'));
+    expect(app.hub.connectionViews().map((c) => c.id)).toEqual(['plant']);
+    await form().getByRole('button', { name: 'Cancel' }).click();
+    await form().waitFor({ state: 'detached' });
+    expect(app.hub.connectionViews().map((c) => c.id)).toEqual(['plant']);
+  });
+
+  it('fills the name as a valid id and MQTT for an mqtt:// address, focuses the first topic, and adds the connection only when saved', async () => {
+    await page.getByTestId('tab-history').click();
+    await page.getByTestId('panel-history').waitFor();
+    app.hub.proposeConnection(broker.url, ' Plant floor (Line 2) ');
+    await form().waitFor({ timeout: 10_000 });
+    expect(await form().getByLabel('Name (id)').inputValue()).toBe('Plant-floor-Line-2');
+    expect(await form().getByLabel('Kind').inputValue()).toBe('mqtt');
+    expect(await form().getByLabel('Server address (URL)').inputValue()).toBe(broker.url);
+    const topic = form().getByLabel('Topic 1', { exact: true });
+    await expect.poll(focusedId).toBe(await topic.getAttribute('id'));
+    // A second proposal while the form is open starts the form again, with it.
+    app.hub.proposeConnection(broker.url, 'Line 3');
+    await expect.poll(() => form().getByLabel('Name (id)').inputValue()).toBe('Line-3');
+    expect(app.hub.connectionViews().map((c) => c.id)).toEqual(['plant']);
+    await expect.poll(focusedId).toBe(await form().getByLabel('Topic 1', { exact: true }).getAttribute('id'));
+
+    await page.screenshot({ path: join(SHOTS, 'connections-proposal-en.png'), fullPage: true });
+
+    await page.keyboard.type('line3/#');
+    await form().getByLabel('Channel of topic 1').fill('Line 3');
+    await form().getByRole('button', { name: 'Save' }).click();
+    const card = page.getByTestId('connection-card').and(page.locator('[data-id="Line-3"]'));
+    await card.waitFor({ timeout: 10_000 });
+    await expect.poll(() => card.getByTestId('connection-state').textContent(), { timeout: 10_000 }).toBe('connected');
+    expect(app.hub.connectionViews().map((c) => c.id).sort()).toEqual(['Line-3', 'plant']);
+    await page.getByTestId('connection-form').waitFor({ state: 'detached' });
+  });
 });
