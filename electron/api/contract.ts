@@ -37,12 +37,36 @@ export const messageSchema = z.object({
 });
 export type UiMessage = z.infer<typeof messageSchema>;
 
-/** One connection's state for the UI. */
+/**
+ * One connection's state for the UI.
+ *
+ * `stateReason` and `heartbeat.reason` are the core's English words (logs and diagnostics show them);
+ * the window words the same reasons in its language from the codes and numbers beside them, and shows
+ * the English words only for a `stateCode` of "other" or a heartbeat `profile` of null.
+ */
 export const connectionStatusSchema = z.object({
   id: z.string(),
   url: z.string(),
   state: z.enum(['connecting', 'connected', 'reconnecting', 'offline', 'suspended', 'stopped']),
   stateReason: z.string(),
+  /** Why, as a code (electron/core/sources/connection-status.ts ConnectionStateCode). */
+  stateCode: z.enum([
+    'not-started',
+    'connecting',
+    'connected',
+    'reconnecting-in',
+    'reconnecting',
+    'waiting-for-network',
+    'asleep',
+    'network-back',
+    'woke-up',
+    'renegotiating',
+    'stopped',
+    'other',
+  ]),
+  /** reconnecting-in: seconds until the next attempt, and which attempt it is; the why is `lastError`. */
+  retryInSec: z.number().nullable(),
+  attempt: z.number().int().nullable(),
   lastError: z.string().nullable(),
   connectedSinceMs: z.number().nullable(),
   reconnects: z.number().int(),
@@ -53,6 +77,16 @@ export const connectionStatusSchema = z.object({
   heartbeat: z.object({
     reason: z.string(),
     intervalSec: z.number(),
+    /** The rule that chose the interval; null before the first decision or for words without a code. */
+    profile: z.enum(['ac', 'battery', 'low-battery', 'asleep', 'offline']).nullable(),
+    /** Battery interval learned per network. */
+    adaptive: z.boolean(),
+    /** Low battery, but a critical channel keeps the battery interval. */
+    critical: z.boolean(),
+    /** The profile's own interval, before a server shortened it. */
+    profileSec: z.number(),
+    /** The shorter keep-alive the server imposes, if any. */
+    serverAskedSec: z.number().nullable(),
     lastRttMs: z.number().nullable(),
     lastHour: z.number().int(),
     lastDetectionMs: z.number().nullable(),

@@ -52,10 +52,18 @@ export type Exporter = (request: ExportRequest) => Promise<MethodResult<'exportM
 export function toUiStatus(s: ConnectionStatus): UiConnectionStatus {
   return {
     ...s,
+    retryInSec: s.retryInSec ?? null,
+    attempt: s.attempt ?? null,
     lastError: s.lastError ?? null,
     connectedSinceMs: s.connectedSinceMs ?? null,
     warning: s.warning ?? null,
-    heartbeat: { ...s.heartbeat, lastRttMs: s.heartbeat.lastRttMs ?? null, lastDetectionMs: s.heartbeat.lastDetectionMs ?? null },
+    heartbeat: {
+      ...s.heartbeat,
+      profile: s.heartbeat.profile ?? null,
+      serverAskedSec: s.heartbeat.serverAskedSec ?? null,
+      lastRttMs: s.heartbeat.lastRttMs ?? null,
+      lastDetectionMs: s.heartbeat.lastDetectionMs ?? null,
+    },
   };
 }
 

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { UiConnectionStatus } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
 import { ChannelsScreen } from './channels-screen.tsx';
+import { localiseHeartbeatReason, localiseStateReason } from './connection-words.ts';
 import { ConnectionsScreen, type NumberedProposal } from './connections-screen.tsx';
 import { formatDateTime, formatNumber } from './format.ts';
 import { HistoryScreen } from './history-screen.tsx';
@@ -27,13 +28,14 @@ function screenFromHash(): Screen {
 function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
   const { t, i18n } = useTranslation();
   const c = connection;
-  const lines = [`${c.url}: ${c.stateReason}`];
-  if (c.heartbeat.reason !== '') {
+  const lines = [`${c.url}: ${localiseStateReason(c, t, i18n.language)}`];
+  const reason = localiseHeartbeatReason(c.heartbeat, t, i18n.language);
+  if (reason !== '') {
     const n = formatNumber(c.heartbeat.lastHour, i18n.language);
     lines.push(
       c.heartbeat.lastRttMs === null
-        ? t('connections.heartbeat', { reason: c.heartbeat.reason, n })
-        : t('connections.heartbeatRtt', { reason: c.heartbeat.reason, n, rtt: formatNumber(Math.round(c.heartbeat.lastRttMs), i18n.language) }),
+        ? t('connections.heartbeat', { reason, n })
+        : t('connections.heartbeatRtt', { reason, n, rtt: formatNumber(Math.round(c.heartbeat.lastRttMs), i18n.language) }),
     );
   }
   if (c.heartbeat.lastDetectionMs !== null) lines.push(t('connections.deadLink', { when: formatDateTime(c.heartbeat.lastDetectionMs, i18n.language) }));

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { UiConnectionStatus, UiConnectionView, UiLock } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
 import { ConnectionForm, type ConnectionProposal } from './connection-form.tsx';
+import { localiseHeartbeatReason, localiseStateReason } from './connection-words.ts';
 import { formatDateTime, formatNumber } from './format.ts';
 import { LockNote } from './lock-note.tsx';
 import { lockFor } from './use-settings.ts';
@@ -39,6 +40,7 @@ function StatusDetails({ status }: { status: UiConnectionStatus }) {
   const { t, i18n } = useTranslation();
   const n = (value: number): string => formatNumber(value, i18n.language);
   const hb = status.heartbeat;
+  const hbReason = localiseHeartbeatReason(hb, t, i18n.language);
   return (
     <dl className="status-details">
       <div>
@@ -47,7 +49,7 @@ function StatusDetails({ status }: { status: UiConnectionStatus }) {
           <span className={`state-badge connection-${status.state}`} data-testid="connection-state">
             {t(`connections.state.${status.state}`)}
           </span>{' '}
-          {status.stateReason}
+          <span data-testid="connection-state-reason">{localiseStateReason(status, t, i18n.language)}</span>
         </dd>
       </div>
       {status.connectedSinceMs !== null && (
@@ -58,7 +60,7 @@ function StatusDetails({ status }: { status: UiConnectionStatus }) {
       )}
       <div>
         <dt>{t('connections.fields.heartbeat')}</dt>
-        <dd>{hb.reason === '' ? t('connections.none') : t('connections.heartbeatEvery', { reason: hb.reason, sec: n(hb.intervalSec) })}</dd>
+        <dd data-testid="connection-heartbeat">{hbReason === '' ? t('connections.none') : t('connections.heartbeatEvery', { reason: hbReason, sec: n(hb.intervalSec) })}</dd>
       </div>
       <div>
         <dt>{t('connections.fields.rtt')}</dt>

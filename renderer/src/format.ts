@@ -17,12 +17,16 @@ export function formatDateTime(ms: number, language: string): string {
   return format.format(ms);
 }
 
-/** A count, grouped the way the language groups digits. */
-export function formatNumber(value: number, language: string): string {
-  let format = numberFormats.get(language);
+/**
+ * A number, grouped the way the language groups digits; with `fractionDigits`, always that many
+ * decimals ("3.0 s" rather than "3 s").
+ */
+export function formatNumber(value: number, language: string, fractionDigits?: number): string {
+  const key = fractionDigits === undefined ? language : `${language}|${fractionDigits}`;
+  let format = numberFormats.get(key);
   if (!format) {
-    format = new Intl.NumberFormat(language);
-    numberFormats.set(language, format);
+    format = new Intl.NumberFormat(language, fractionDigits === undefined ? {} : { minimumFractionDigits: fractionDigits, maximumFractionDigits: fractionDigits });
+    numberFormats.set(key, format);
   }
   return format.format(value);
 }

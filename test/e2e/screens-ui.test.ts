@@ -335,6 +335,14 @@ describe('the Channels, Connections and Settings screens in Chromium against the
             await form.locator('button[type="submit"]').click();
             await form.locator('[aria-invalid="true"]').first().waitFor();
           }
+          if (screen === 'connections' && language === 'zh-CN') {
+            // The core's reasons arrive as codes and numbers beside its English words: worded in Chinese here.
+            const plant = page.locator('[data-testid="connection-card"][data-id="plant"]');
+            await expect.poll(() => plant.getByTestId('connection-state-reason').textContent()).toBe('已连接');
+            const heartbeat = (await plant.getByTestId('connection-heartbeat').textContent()) ?? '';
+            expect(heartbeat).toMatch(/^每 [\d,]+ 秒（(交流电源|电池|低电量|睡眠中|离线)[^A-Za-z]*）$/);
+            console.log(`connection plant in Chinese: 已连接; heartbeat ${heartbeat}`);
+          }
           if (screen === 'settings') await page.getByTestId('settings-notifications').waitFor();
           if (screen === 'settings' && language === 'zh-CN') {
             // The core's English lock reason, in Chinese, still naming the policy file; still the checkbox's description.

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { methods, type EventName, type EventPayload } from '../../electron/api/contract.ts';
-import { ApiService, forwardHubEvents, type CallOutcome } from '../../electron/core/api-service.ts';
+import { connectionStatusSchema, methods, type EventName, type EventPayload } from '../../electron/api/contract.ts';
+import { ApiService, forwardHubEvents, toUiStatus, type CallOutcome } from '../../electron/core/api-service.ts';
 import type { Config } from '../../electron/core/config/config-schema.ts';
 import { parseConfig } from '../../electron/core/config/load-config.ts';
 import { Hub } from '../../electron/core/hub.ts';
@@ -184,9 +184,23 @@ describe('ApiService on a hub that is not started', () => {
           url: 'mqtt://127.0.0.1:1',
           state: 'stopped',
           stateReason: 'not started',
+          stateCode: 'not-started',
+          retryInSec: null,
+          attempt: null,
           warning: null,
           bytes: 0,
-          heartbeat: { intervalSec: 0, lastDetectionMs: null, lastHour: 0, lastRttMs: null, reason: '' },
+          heartbeat: {
+            intervalSec: 0,
+            lastDetectionMs: null,
+            lastHour: 0,
+            lastRttMs: null,
+            reason: '',
+            profile: null,
+            adaptive: false,
+            critical: false,
+            profileSec: 0,
+            serverAskedSec: null,
+          },
           lastError: null,
           connectedSinceMs: null,
           reconnects: 0,
@@ -320,5 +334,75 @@ describe('ApiService on a hub that is not started', () => {
     const result = methods.markRead.result.parse(valueOf(await api.call('markRead', { seq: listed?.seq ?? -1 })));
     expect(result.receipt).toBe('pending');
     expect(result.message.readAtMs).toBe(5_000);
+  });
+});
+
+describe('toUiStatus', () => {
+  it('carries the state code, its numbers and the heartbeat fields through the contract, beside the English words', () => {
+    const ui = toUiStatus({
+      id: 'plant',
+      url: 'mqtt://broker.example:1883/',
+      state: 'reconnecting',
+      stateReason: 'connection refused; retrying in 3.2 s (attempt 4)',
+      stateCode: 'reconnecting-in',
+      retryInSec: 3.2,
+      attempt: 4,
+      lastError: 'connection refused',
+      connectedSinceMs: undefined,
+      reconnects: 3,
+      received: 0,
+      bytes: 0,
+      rejected: 0,
+      warning: undefined,
+      heartbeat: {
+        reason: 'low battery but a critical channel: battery, adaptive, 180 s; the server asks for 60 s',
+        intervalSec: 60,
+        profile: 'low-battery',
+        adaptive: true,
+        critical: true,
+        profileSec: 180,
+        serverAskedSec: 60,
+        lastRttMs: undefined,
+        lastHour: 2,
+        lastDetectionMs: undefined,
+      },
+    });
+    expect(connectionStatusSchema.parse(ui)).toEqual(ui);
+    expect(ui).toMatchObject({ stateCode: 'reconnecting-in', retryInSec: 3.2, attempt: 4, lastError: 'connection refused' });
+    expect(ui.heartbeat).toMatchObject({ profile: 'low-battery', adaptive: true, critical: true, profileSec: 180, serverAskedSec: 60 });
+  });
+
+  it('sends null for the numbers and the profile a status does not have', () => {
+    const ui = toUiStatus({
+      id: 'plant',
+      url: 'mqtt://broker.example:1883/',
+      state: 'connected',
+      stateReason: 'connected',
+      stateCode: 'connected',
+      retryInSec: undefined,
+      attempt: undefined,
+      lastError: undefined,
+      connectedSinceMs: 1,
+      reconnects: 0,
+      received: 0,
+      bytes: 0,
+      rejected: 0,
+      warning: undefined,
+      heartbeat: {
+        reason: 'AC power, 30 s; the broker asks for 20 s, and more',
+        intervalSec: 30,
+        profile: undefined,
+        adaptive: false,
+        critical: false,
+        profileSec: 0,
+        serverAskedSec: undefined,
+        lastRttMs: 4,
+        lastHour: 2,
+        lastDetectionMs: undefined,
+      },
+    });
+    expect(connectionStatusSchema.parse(ui)).toEqual(ui);
+    expect(ui).toMatchObject({ retryInSec: null, attempt: null });
+    expect(ui.heartbeat).toMatchObject({ profile: null, serverAskedSec: null });
   });
 });

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { decideHeartbeat, DEFAULT_HEARTBEAT, type HeartbeatDecision } from '../../electron/core/heartbeat/heartbeat-policy.ts';
 import { Backoff, DEFAULT_BACKOFF } from '../../electron/core/sources/backoff.ts';
 import { ConnectionLifecycle, type Timers } from '../../electron/core/sources/connection-lifecycle.ts';
+import type { ConnectionStateDetail } from '../../electron/core/sources/connection-status.ts';
+import { SourceBase } from '../../electron/core/sources/source-base.ts';
 
 /** A clock and timers that move only when the test says so. */
 function fakeTime(): Timers & { now: () => number; advance: (ms: number) => void; pending: () => number } {
@@ -144,5 +147,153 @@ describe('ConnectionLifecycle', () => {
     lifecycle.setOnline(true);
     expect(calls).toEqual(['open']);
     expect(lifecycle.state).toBe('stopped');
+  });
+});
+
+describe('ConnectionLifecycle reason codes', () => {
+  /** Every change as state, English words and the code with its numbers, as the event gives them. */
+  function recorded(random = () => 0.5) {
+    const { time, lifecycle } = setup(random);
+    const changes: { state: string; reason: string; detail: ConnectionStateDetail }[] = [];
+    lifecycle.on('change', (state, reason, detail) => changes.push({ state, reason, detail }));
+    return { time, lifecycle, changes, last: () => changes.at(-1) };
+  }
+
+  it('codes every reason the lifecycle words, with the same numbers as the words', () => {
+    const { time, lifecycle, last } = recorded(() => 0.8);
+    expect(lifecycle.detail).toEqual({ code: 'not-started' });
+    expect(lifecycle.reason).toBe('not started');
+    lifecycle.start();
+    expect(last()).toEqual({ state: 'connecting', reason: 'connecting to the server', detail: { code: 'connecting' } });
+    lifecycle.connected();
+    expect(last()).toEqual({ state: 'connected', reason: 'connected', detail: { code: 'connected' } });
+    lifecycle.lost('the broker closed the connection');
+    expect(last()).toEqual({
+      state: 'reconnecting',
+      reason: 'the broker closed the connection; retrying in 0.8 s (attempt 1)',
+      detail: { code: 'reconnecting-in', retryInSec: 0.8, attempt: 1 },
+    });
+    time.advance(800);
+    expect(last()).toEqual({ state: 'connecting', reason: 'reconnecting to the server', detail: { code: 'reconnecting' } });
+    lifecycle.lost('refused');
+    expect(last()?.detail).toEqual({ code: 'reconnecting-in', retryInSec: 1.6, attempt: 2 });
+    expect(last()?.reason).toBe('refused; retrying in 1.6 s (attempt 2)');
+    lifecycle.setOnline(false);
+    expect(last()).toEqual({ state: 'offline', reason: 'no network: waiting for it to come back', detail: { code: 'waiting-for-network' } });
+    lifecycle.setOnline(true);
+    expect(last()).toEqual({ state: 'connecting', reason: 'the network is back: reconnecting now', detail: { code: 'network-back' } });
+    lifecycle.suspend();
+    expect(last()).toEqual({ state: 'suspended', reason: 'the system is asleep', detail: { code: 'asleep' } });
+    lifecycle.resume();
+    expect(last()).toEqual({ state: 'connecting', reason: 'the system woke up: reconnecting now', detail: { code: 'woke-up' } });
+    lifecycle.connected();
+    lifecycle.renegotiate('the heartbeat interval grew to 240 s: reconnecting quietly to announce it');
+    expect(last()).toEqual({
+      state: 'connecting',
+      reason: 'the heartbeat interval grew to 240 s: reconnecting quietly to announce it',
+      detail: { code: 'renegotiating' },
+    });
+    lifecycle.stop();
+    expect(last()).toEqual({ state: 'stopped', reason: 'stopped', detail: { code: 'stopped' } });
+    expect(lifecycle.detail).toEqual({ code: 'stopped' });
+  });
+
+  it('codes the waits of a start while asleep or offline, and of a resume without a network', () => {
+    const asleep = recorded();
+    asleep.lifecycle.suspend();
+    asleep.lifecycle.start();
+    expect(asleep.last()).toMatchObject({ state: 'suspended', detail: { code: 'asleep' } });
+    asleep.lifecycle.setOnline(false);
+    asleep.lifecycle.resume();
+    expect(asleep.last()).toMatchObject({ state: 'offline', detail: { code: 'waiting-for-network' } });
+    const offline = recorded();
+    offline.lifecycle.setOnline(false);
+    offline.lifecycle.start();
+    expect(offline.last()).toMatchObject({ state: 'offline', detail: { code: 'waiting-for-network' } });
+  });
+
+  it('rounds the retry delay to the tenth of a second the words show', () => {
+    const { lifecycle, last } = recorded(() => 0.12345);
+    lifecycle.start();
+    lifecycle.lost('refused');
+    expect(last()?.reason).toBe('refused; retrying in 0.1 s (attempt 1)');
+    expect(last()?.detail.retryInSec).toBe(0.1);
+  });
+});
+
+/** A source with no link, for its status. */
+class StatusSource extends SourceBase {
+  extraWords = '';
+  constructor() {
+    super({ id: 'plant', url: 'mqtt://user:secret@broker.example:1883', backoff: new Backoff({ ...DEFAULT_BACKOFF, random: () => 0.5 }) });
+  }
+  protected override openLink(): void {}
+  protected override dropLink(): void {}
+  protected override heartbeatChanged(): void {}
+  protected override probeLink(): void {}
+  protected override heartbeatReason(): string {
+    return super.heartbeatReason() + this.extraWords;
+  }
+  connect(): void {
+    this.lifecycle.connected();
+  }
+  lose(why: string): void {
+    this.lastError = why;
+    this.lifecycle.lost(why);
+  }
+}
+
+describe('SourceBase status codes', () => {
+  const ac = (over: Partial<Parameters<typeof decideHeartbeat>[2]> = {}): HeartbeatDecision =>
+    decideHeartbeat({ power: 'ac', online: true, suspended: false, networkId: 'n' }, DEFAULT_HEARTBEAT, {
+      critical: false,
+      learnedIntervalSec: undefined,
+      serverKeepaliveSec: undefined,
+      ...over,
+    });
+
+  it('carries the state code and its numbers, with the why in lastError', () => {
+    const source = new StatusSource();
+    expect(source.status()).toMatchObject({ state: 'stopped', stateReason: 'not started', stateCode: 'not-started', retryInSec: undefined, attempt: undefined });
+    source.start();
+    source.connect();
+    source.lose('connection refused');
+    expect(source.status()).toMatchObject({
+      state: 'reconnecting',
+      stateReason: 'connection refused; retrying in 0.5 s (attempt 1)',
+      stateCode: 'reconnecting-in',
+      retryInSec: 0.5,
+      attempt: 1,
+      lastError: 'connection refused',
+    });
+  });
+
+  it("carries the heartbeat decision's fields beside its words, and none before the first decision", () => {
+    const source = new StatusSource();
+    expect(source.status().heartbeat).toEqual({
+      reason: '',
+      intervalSec: 0,
+      profile: undefined,
+      adaptive: false,
+      critical: false,
+      profileSec: 0,
+      serverAskedSec: undefined,
+      lastRttMs: undefined,
+      lastHour: 0,
+      lastDetectionMs: undefined,
+    });
+    source.applyHeartbeat(ac());
+    expect(source.status().heartbeat).toMatchObject({ reason: 'AC power, 30 s', intervalSec: 30, profile: 'ac', adaptive: false, critical: false, profileSec: 30, serverAskedSec: undefined });
+    source.applyHeartbeat(ac({ serverKeepaliveSec: 20 }));
+    expect(source.status().heartbeat).toMatchObject({ reason: 'AC power, 30 s; the server asks for 20 s', intervalSec: 20, profile: 'ac', profileSec: 30, serverAskedSec: 20 });
+  });
+
+  it("reads a broker's keep-alive a source adds in the policy's words, and leaves other words without a profile", () => {
+    const source = new StatusSource();
+    source.applyHeartbeat(ac());
+    source.extraWords = '; the broker asks for 20 s';
+    expect(source.status().heartbeat).toMatchObject({ reason: 'AC power, 30 s; the broker asks for 20 s', profile: 'ac', profileSec: 30, serverAskedSec: 20 });
+    source.extraWords = '; something the fields do not say';
+    expect(source.status().heartbeat).toMatchObject({ reason: 'AC power, 30 s; something the fields do not say', profile: undefined });
   });
 });

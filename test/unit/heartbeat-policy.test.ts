@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AdaptiveInterval } from '../../electron/core/heartbeat/adaptive-interval.ts';
-import { decideHeartbeat, DEFAULT_HEARTBEAT, type MachineState } from '../../electron/core/heartbeat/heartbeat-policy.ts';
+import { decideHeartbeat, DEFAULT_HEARTBEAT, heartbeatReason, type HeartbeatBasis, type MachineState } from '../../electron/core/heartbeat/heartbeat-policy.ts';
 
 const machine = (over: Partial<MachineState> = {}): MachineState => ({ power: 'ac', online: true, suspended: false, networkId: 'wifi-1', ...over });
 const facts = { critical: false, learnedIntervalSec: undefined, serverKeepaliveSec: undefined };
@@ -8,7 +8,18 @@ const facts = { critical: false, learnedIntervalSec: undefined, serverKeepaliveS
 describe('decideHeartbeat', () => {
   it('on AC beats every 30 s with a 15 s timeout, so a dead link is found within 45 s', () => {
     const d = decideHeartbeat(machine(), DEFAULT_HEARTBEAT, facts);
-    expect(d).toEqual({ active: true, intervalSec: 30, timeoutSec: 14, reason: 'AC power, 30 s', backoff: { baseMs: 1000, capMs: 60_000 } });
+    expect(d).toEqual({
+      active: true,
+      intervalSec: 30,
+      timeoutSec: 14,
+      reason: 'AC power, 30 s',
+      profile: 'ac',
+      adaptive: false,
+      critical: false,
+      profileSec: 30,
+      serverAskedSec: undefined,
+      backoff: { baseMs: 1000, capMs: 60_000 },
+    });
     expect(d.intervalSec + d.timeoutSec).toBeLessThanOrEqual(45);
   });
 
@@ -56,6 +67,55 @@ describe('decideHeartbeat', () => {
   it('never exceeds a keep-alive the server imposes', () => {
     const d = decideHeartbeat(machine({ power: 'battery' }), DEFAULT_HEARTBEAT, { ...facts, serverKeepaliveSec: 60 });
     expect(d).toMatchObject({ intervalSec: 60, reason: 'battery, adaptive, 120 s; the server asks for 60 s' });
+  });
+});
+
+describe('the heartbeat reason without words', () => {
+  /** The fields the window words a reason from. */
+  const basis = (d: HeartbeatBasis): HeartbeatBasis => ({ profile: d.profile, adaptive: d.adaptive, critical: d.critical, profileSec: d.profileSec, serverAskedSec: d.serverAskedSec });
+  const battery = machine({ power: 'battery' });
+
+  it('gives the profile, adaptive, critical and the intervals for every rule', () => {
+    const cases: [MachineState, Parameters<typeof decideHeartbeat>[1], Parameters<typeof decideHeartbeat>[2], string, HeartbeatBasis][] = [
+      [machine(), DEFAULT_HEARTBEAT, facts, 'AC power, 30 s', { profile: 'ac', adaptive: false, critical: false, profileSec: 30, serverAskedSec: undefined }],
+      [battery, DEFAULT_HEARTBEAT, { ...facts, learnedIntervalSec: 180 }, 'battery, adaptive, 180 s', { profile: 'battery', adaptive: true, critical: false, profileSec: 180, serverAskedSec: undefined }],
+      [battery, { ...DEFAULT_HEARTBEAT, adaptiveOnBattery: false }, facts, 'battery, 120 s', { profile: 'battery', adaptive: false, critical: false, profileSec: 120, serverAskedSec: undefined }],
+      [
+        machine({ power: 'low-battery' }),
+        { ...DEFAULT_HEARTBEAT, lowBatteryMinSec: 600 },
+        facts,
+        'low battery, 600 s',
+        { profile: 'low-battery', adaptive: false, critical: false, profileSec: 600, serverAskedSec: undefined },
+      ],
+      [
+        machine({ power: 'low-battery' }),
+        DEFAULT_HEARTBEAT,
+        { ...facts, critical: true, learnedIntervalSec: 180 },
+        'low battery but a critical channel: battery, adaptive, 180 s',
+        { profile: 'low-battery', adaptive: true, critical: true, profileSec: 180, serverAskedSec: undefined },
+      ],
+      // Critical only matters on low battery.
+      [machine(), DEFAULT_HEARTBEAT, { ...facts, critical: true }, 'AC power, 30 s', { profile: 'ac', adaptive: false, critical: false, profileSec: 30, serverAskedSec: undefined }],
+      [machine({ suspended: true }), DEFAULT_HEARTBEAT, facts, 'asleep: no heartbeats', { profile: 'asleep', adaptive: false, critical: false, profileSec: 0, serverAskedSec: undefined }],
+      [machine({ online: false }), DEFAULT_HEARTBEAT, facts, 'offline: no heartbeats', { profile: 'offline', adaptive: false, critical: false, profileSec: 0, serverAskedSec: undefined }],
+      // Asleep wins over offline, as in the words.
+      [machine({ online: false, suspended: true }), DEFAULT_HEARTBEAT, facts, 'asleep: no heartbeats', { profile: 'asleep', adaptive: false, critical: false, profileSec: 0, serverAskedSec: undefined }],
+      [machine(), DEFAULT_HEARTBEAT, { ...facts, serverKeepaliveSec: 20 }, 'AC power, 30 s; the server asks for 20 s', { profile: 'ac', adaptive: false, critical: false, profileSec: 30, serverAskedSec: 20 }],
+      // A server keep-alive longer than the interval changes nothing, and says nothing.
+      [machine(), DEFAULT_HEARTBEAT, { ...facts, serverKeepaliveSec: 60 }, 'AC power, 30 s', { profile: 'ac', adaptive: false, critical: false, profileSec: 30, serverAskedSec: undefined }],
+    ];
+    for (const [m, settings, f, words, expected] of cases) {
+      const d = decideHeartbeat(m, settings, f);
+      expect(d.reason).toBe(words);
+      expect(basis(d)).toEqual(expected);
+      // The words are made from the fields, so the two never disagree.
+      expect(heartbeatReason(basis(d))).toBe(words);
+    }
+  });
+
+  it('keeps the interval in force apart from the profile\'s when a server shortens it', () => {
+    const d = decideHeartbeat(battery, DEFAULT_HEARTBEAT, { ...facts, learnedIntervalSec: 180, serverKeepaliveSec: 60 });
+    expect(d).toMatchObject({ intervalSec: 60, profileSec: 180, serverAskedSec: 60, adaptive: true, profile: 'battery' });
   });
 });
 

@@ -43,13 +43,32 @@ export const DEFAULT_HEARTBEAT: HeartbeatSettings = {
   adaptiveOnBattery: true,
 };
 
+/** Which rule chose the interval: the power profile, or asleep or offline (no heartbeats). */
+export type HeartbeatProfile = 'ac' | 'battery' | 'low-battery' | 'asleep' | 'offline';
+
+/**
+ * Why the interval is what it is, without words: the window words it in its own language, and
+ * `heartbeatReason` words it in English for the decision's `reason`.
+ */
+export interface HeartbeatBasis {
+  readonly profile: HeartbeatProfile;
+  /** On battery (or low battery with a critical channel) with adaptive mode on. */
+  readonly adaptive: boolean;
+  /** On low battery, a critical channel kept the battery interval. */
+  readonly critical: boolean;
+  /** The profile's own interval, before a server's keep-alive shortened it; 0 when asleep or offline. */
+  readonly profileSec: number;
+  /** The keep-alive the server imposes, when it is shorter than the profile's interval. */
+  readonly serverAskedSec: number | undefined;
+}
+
 /** What one connection should do. */
-export interface HeartbeatDecision {
+export interface HeartbeatDecision extends HeartbeatBasis {
   /** False while offline or asleep: no heartbeats at all. */
   readonly active: boolean;
   readonly intervalSec: number;
   readonly timeoutSec: number;
-  /** In words, for the connection panel: "battery, adaptive, 180 s". */
+  /** In words, for logs, diagnostics and the connection panel in English: "battery, adaptive, 180 s". */
   readonly reason: string;
   /** Reconnect backoff bounds for this profile (full jitter between 0 and the growing ceiling). */
   readonly backoff: BackoffBounds;
@@ -91,6 +110,24 @@ export interface ConnectionFacts {
 const DEFAULT_RECONNECT: BackoffBounds = { baseMs: 1000, capMs: 60_000 };
 
 /**
+ * A basis in English words: "AC power, 30 s", "battery, adaptive, 180 s", "low battery, 600 s",
+ * "low battery but a critical channel: battery, adaptive, 180 s", "asleep: no heartbeats",
+ * "offline: no heartbeats", each with "; the server asks for 20 s" when a server shortened it.
+ */
+export function heartbeatReason(basis: HeartbeatBasis): string {
+  if (basis.profile === 'asleep') return 'asleep: no heartbeats';
+  if (basis.profile === 'offline') return 'offline: no heartbeats';
+  let words: string;
+  if (basis.profile === 'ac') words = `AC power, ${basis.profileSec} s`;
+  else if (basis.profile === 'low-battery' && !basis.critical) words = `low battery, ${basis.profileSec} s`;
+  else {
+    words = `battery${basis.adaptive ? ', adaptive' : ''}, ${basis.profileSec} s`;
+    if (basis.profile === 'low-battery') words = `low battery but a critical channel: ${words}`;
+  }
+  return basis.serverAskedSec === undefined ? words : `${words}; the server asks for ${basis.serverAskedSec} s`;
+}
+
+/**
  * Decides the heartbeat for one connection.
  *
  * Rules, in order: offline or asleep, none; on AC, the AC interval; on battery, the learned interval
@@ -100,31 +137,39 @@ const DEFAULT_RECONNECT: BackoffBounds = { baseMs: 1000, capMs: 60_000 };
  */
 export function decideHeartbeat(machine: MachineState, settings: HeartbeatSettings, facts: ConnectionFacts): HeartbeatDecision {
   const backoff = backoffFor(machine.power, facts.reconnect ?? DEFAULT_RECONNECT, facts.critical);
-  if (machine.suspended) return { active: false, intervalSec: 0, timeoutSec: 0, reason: 'asleep: no heartbeats', backoff };
-  if (!machine.online) return { active: false, intervalSec: 0, timeoutSec: 0, reason: 'offline: no heartbeats', backoff };
-  const decision = { ...byPower(machine.power, settings, facts), backoff };
+  if (machine.suspended || !machine.online) {
+    const basis: HeartbeatBasis = { profile: machine.suspended ? 'asleep' : 'offline', adaptive: false, critical: false, profileSec: 0, serverAskedSec: undefined };
+    return { active: false, intervalSec: 0, timeoutSec: 0, ...basis, reason: heartbeatReason(basis), backoff };
+  }
+  const chosen = byPower(machine.power, settings, facts);
   const serverSec = facts.serverKeepaliveSec;
-  if (serverSec !== undefined && serverSec > 0 && decision.intervalSec > serverSec) {
-    return { ...decision, intervalSec: serverSec, reason: `${decision.reason}; the server asks for ${serverSec} s` };
-  }
-  return decision;
-}
-
-function byPower(power: PowerSource, settings: HeartbeatSettings, facts: ConnectionFacts): Omit<HeartbeatDecision, 'backoff'> {
-  if (power === 'ac') {
-    return { active: true, intervalSec: settings.acIntervalSec, timeoutSec: settings.acTimeoutSec, reason: `AC power, ${settings.acIntervalSec} s` };
-  }
-  if (power === 'low-battery' && !facts.critical) {
-    const intervalSec = Math.max(settings.lowBatteryMinSec, settings.batteryMaxSec);
-    return { active: true, intervalSec, timeoutSec: settings.batteryTimeoutSec, reason: `low battery, ${intervalSec} s` };
-  }
-  const learned = settings.adaptiveOnBattery ? facts.learnedIntervalSec : undefined;
-  const intervalSec = learned === undefined ? settings.batteryMinSec : Math.min(settings.batteryMaxSec, Math.max(settings.batteryMinSec, learned));
-  const reason = `battery${settings.adaptiveOnBattery ? ', adaptive' : ''}, ${intervalSec} s`;
+  const shortened = serverSec !== undefined && serverSec > 0 && chosen.basis.profileSec > serverSec;
+  const basis: HeartbeatBasis = { ...chosen.basis, serverAskedSec: shortened ? serverSec : undefined };
   return {
     active: true,
-    intervalSec,
-    timeoutSec: settings.batteryTimeoutSec,
-    reason: power === 'low-battery' ? `low battery but a critical channel: ${reason}` : reason,
+    intervalSec: shortened ? serverSec : basis.profileSec,
+    timeoutSec: chosen.timeoutSec,
+    ...basis,
+    reason: heartbeatReason(basis),
+    backoff,
   };
+}
+
+function byPower(
+  power: PowerSource,
+  settings: HeartbeatSettings,
+  facts: ConnectionFacts,
+): { basis: Omit<HeartbeatBasis, 'serverAskedSec'>; timeoutSec: number } {
+  const chose = (profile: PowerSource, profileSec: number, timeoutSec: number, adaptive = false) => ({
+    basis: { profile, adaptive, critical: profile === 'low-battery' && facts.critical, profileSec },
+    timeoutSec,
+  });
+  if (power === 'ac') return chose('ac', settings.acIntervalSec, settings.acTimeoutSec);
+  if (power === 'low-battery' && !facts.critical) {
+    return chose('low-battery', Math.max(settings.lowBatteryMinSec, settings.batteryMaxSec), settings.batteryTimeoutSec);
+  }
+  // Battery, or low battery with a critical channel: as on battery.
+  const learned = settings.adaptiveOnBattery ? facts.learnedIntervalSec : undefined;
+  const intervalSec = learned === undefined ? settings.batteryMinSec : Math.min(settings.batteryMaxSec, Math.max(settings.batteryMinSec, learned));
+  return chose(power, intervalSec, settings.batteryTimeoutSec, settings.adaptiveOnBattery);
 }

@@ -1,6 +1,6 @@
 import { TypedEmitter } from '../typed-emitter.ts';
 import { Backoff } from './backoff.ts';
-import type { ConnectionState } from './connection-status.ts';
+import type { ConnectionState, ConnectionStateDetail } from './connection-status.ts';
 
 /** Timer functions, injected so tests can drive time. */
 export interface Timers {
@@ -22,9 +22,9 @@ export interface LinkControl {
   drop(): void;
 }
 
-/** Events of a lifecycle: every state change with its reason in plain words. */
+/** Events of a lifecycle: every state change with its reason in plain words, and as a code with numbers. */
 export interface LifecycleEvents {
-  change: [state: ConnectionState, reason: string];
+  change: [state: ConnectionState, reason: string, detail: ConnectionStateDetail];
 }
 
 /**
@@ -41,6 +41,7 @@ export class ConnectionLifecycle extends TypedEmitter<LifecycleEvents> {
   readonly #now: () => number;
   #state: ConnectionState = 'stopped';
   #reason = 'not started';
+  #detail: ConnectionStateDetail = { code: 'not-started' };
   #timer: unknown;
   #connectedAtMs: number | undefined;
   #online = true;
@@ -63,6 +64,11 @@ export class ConnectionLifecycle extends TypedEmitter<LifecycleEvents> {
     return this.#reason;
   }
 
+  /** The reason as a language-free code with its numbers (see ConnectionStateCode). */
+  get detail(): ConnectionStateDetail {
+    return this.#detail;
+  }
+
   /** How many reconnect attempts were made since start. */
   get reconnects(): number {
     return this.#reconnects;
@@ -76,14 +82,14 @@ export class ConnectionLifecycle extends TypedEmitter<LifecycleEvents> {
   /** Starts connecting (unless offline or asleep, which wait for the network or resume). */
   start(): void {
     if (this.#state !== 'stopped') return;
-    this.#openOrWait('connecting to the server');
+    this.#openOrWait('connecting to the server', { code: 'connecting' });
   }
 
   /** The link is up. */
   connected(): void {
     if (this.#state === 'stopped') return;
     this.#connectedAtMs = this.#now();
-    this.#set('connected', 'connected');
+    this.#set('connected', 'connected', { code: 'connected' });
   }
 
   /** The link went down or could not be opened; `why` is in plain words. */
@@ -94,11 +100,13 @@ export class ConnectionLifecycle extends TypedEmitter<LifecycleEvents> {
     if (this.#state === 'reconnecting') return; // already scheduled
     this.#backoff.connectionLost(upForMs);
     const delayMs = this.#backoff.nextDelayMs();
-    this.#set('reconnecting', `${why}; retrying in ${(delayMs / 1000).toFixed(1)} s (attempt ${this.#backoff.attempt})`);
+    const retryIn = (delayMs / 1000).toFixed(1);
+    const attempt = this.#backoff.attempt;
+    this.#set('reconnecting', `${why}; retrying in ${retryIn} s (attempt ${attempt})`, { code: 'reconnecting-in', retryInSec: Number(retryIn), attempt });
     this.#timer = this.#timers.setTimeout(() => {
       this.#timer = undefined;
       this.#reconnects++;
-      this.#set('connecting', 'reconnecting to the server');
+      this.#set('connecting', 'reconnecting to the server', { code: 'reconnecting' });
       this.#link.open();
     }, delayMs);
   }
@@ -108,15 +116,15 @@ export class ConnectionLifecycle extends TypedEmitter<LifecycleEvents> {
     if (online === this.#online) return;
     this.#online = online;
     if (this.#state === 'stopped') return;
-    if (!online) this.#pause('offline', 'no network: waiting for it to come back');
-    else if (!this.#asleep) this.#resumeNow('the network is back');
+    if (!online) this.#pause('offline', 'no network: waiting for it to come back', { code: 'waiting-for-network' });
+    else if (!this.#asleep) this.#resumeNow('the network is back', { code: 'network-back' });
   }
 
   /** The system is going to sleep. */
   suspend(): void {
     if (this.#asleep) return;
     this.#asleep = true;
-    if (this.#state !== 'stopped') this.#pause('suspended', 'the system is asleep');
+    if (this.#state !== 'stopped') this.#pause('suspended', 'the system is asleep', { code: 'asleep' });
   }
 
   /** The system woke up. */
@@ -124,19 +132,19 @@ export class ConnectionLifecycle extends TypedEmitter<LifecycleEvents> {
     if (!this.#asleep) return;
     this.#asleep = false;
     if (this.#state === 'stopped') return;
-    if (this.#online) this.#resumeNow('the system woke up');
-    else this.#set('offline', 'no network: waiting for it to come back');
+    if (this.#online) this.#resumeNow('the system woke up', { code: 'woke-up' });
+    else this.#set('offline', 'no network: waiting for it to come back', { code: 'waiting-for-network' });
   }
 
   /**
    * Reconnects at once, without backoff, to change what the link announced (a longer MQTT keep-alive).
-   * Does nothing unless connected.
+   * Does nothing unless connected. The reason's words are the caller's; its code is `renegotiating`.
    */
   renegotiate(reason: string): void {
     if (this.#state !== 'connected') return;
     this.#connectedAtMs = undefined;
     this.#reconnects++;
-    this.#set('connecting', reason);
+    this.#set('connecting', reason, { code: 'renegotiating' });
     this.#link.open();
   }
 
@@ -144,30 +152,30 @@ export class ConnectionLifecycle extends TypedEmitter<LifecycleEvents> {
   stop(): void {
     this.#clearTimer();
     this.#connectedAtMs = undefined;
-    this.#set('stopped', 'stopped');
+    this.#set('stopped', 'stopped', { code: 'stopped' });
   }
 
-  #openOrWait(reason: string): void {
-    if (this.#asleep) this.#set('suspended', 'the system is asleep');
-    else if (!this.#online) this.#set('offline', 'no network: waiting for it to come back');
+  #openOrWait(reason: string, detail: ConnectionStateDetail): void {
+    if (this.#asleep) this.#set('suspended', 'the system is asleep', { code: 'asleep' });
+    else if (!this.#online) this.#set('offline', 'no network: waiting for it to come back', { code: 'waiting-for-network' });
     else {
-      this.#set('connecting', reason);
+      this.#set('connecting', reason, detail);
       this.#link.open();
     }
   }
 
-  #pause(state: 'offline' | 'suspended', reason: string): void {
+  #pause(state: 'offline' | 'suspended', reason: string, detail: ConnectionStateDetail): void {
     this.#clearTimer();
     const wasUp = this.#state === 'connected' || this.#state === 'connecting';
     this.#connectedAtMs = undefined;
-    this.#set(state, reason);
+    this.#set(state, reason, detail);
     if (wasUp) this.#link.drop();
   }
 
-  #resumeNow(reason: string): void {
+  #resumeNow(reason: string, detail: ConnectionStateDetail): void {
     this.#clearTimer();
     this.#reconnects++;
-    this.#set('connecting', `${reason}: reconnecting now`);
+    this.#set('connecting', `${reason}: reconnecting now`, detail);
     this.#link.open();
   }
 
@@ -176,9 +184,10 @@ export class ConnectionLifecycle extends TypedEmitter<LifecycleEvents> {
     this.#timer = undefined;
   }
 
-  #set(state: ConnectionState, reason: string): void {
+  #set(state: ConnectionState, reason: string, detail: ConnectionStateDetail): void {
     this.#state = state;
     this.#reason = reason;
-    this.emit('change', state, reason);
+    this.#detail = detail;
+    this.emit('change', state, reason, detail);
   }
 }

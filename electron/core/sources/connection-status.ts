@@ -1,5 +1,45 @@
+import type { HeartbeatProfile } from '../heartbeat/heartbeat-policy.ts';
+
 /** The states a connection moves through; see ConnectionLifecycle. */
 export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'offline' | 'suspended' | 'stopped';
+
+/**
+ * Why a connection is in its state, as a language-free code the window words in its own language
+ * (`stateReason` keeps the English words, for logs, diagnostics and tests):
+ *
+ * - not-started: "not started"; stopped: "stopped"; connected: "connected";
+ * - connecting: "connecting to the server" (the first attempt);
+ * - reconnecting-in: "<why>; retrying in 3.2 s (attempt 4)", with `retryInSec` and `attempt`; the why is
+ *   the failure's own words, which the status carries as `lastError`;
+ * - reconnecting: "reconnecting to the server" (the backoff ran out, attempting now);
+ * - waiting-for-network: "no network: waiting for it to come back"; asleep: "the system is asleep";
+ * - network-back: "the network is back: reconnecting now"; woke-up: "the system woke up: reconnecting now";
+ * - renegotiating: reconnecting at once to renew the link (a longer keep-alive to announce, a stream to
+ *   check); the source's own words for it stay in `stateReason`;
+ * - other: anything without a code yet; the window shows `stateReason` as it is.
+ */
+export type ConnectionStateCode =
+  | 'not-started'
+  | 'connecting'
+  | 'connected'
+  | 'reconnecting-in'
+  | 'reconnecting'
+  | 'waiting-for-network'
+  | 'asleep'
+  | 'network-back'
+  | 'woke-up'
+  | 'renegotiating'
+  | 'stopped'
+  | 'other';
+
+/** A state reason's code and its numbers (`retryInSec` and `attempt` for reconnecting-in only). */
+export interface ConnectionStateDetail {
+  readonly code: ConnectionStateCode;
+  /** Seconds until the next attempt, to one decimal as the words give it. */
+  readonly retryInSec?: number | undefined;
+  /** The attempt the retry will be, counted since the last good connection. */
+  readonly attempt?: number | undefined;
+}
 
 /**
  * What the UI and diagnostics show about one connection.
@@ -12,6 +52,10 @@ export interface ConnectionStatus {
   readonly state: ConnectionState;
   /** Why it is in that state, in plain words ("no network: waiting for it to come back"). */
   readonly stateReason: string;
+  /** The same reason as a code and numbers, for the window's language; see ConnectionStateCode. */
+  readonly stateCode: ConnectionStateCode;
+  readonly retryInSec: number | undefined;
+  readonly attempt: number | undefined;
   /** Plain words for the most recent failure, if any since the last successful connect. */
   readonly lastError: string | undefined;
   readonly connectedSinceMs: number | undefined;
@@ -32,6 +76,17 @@ export interface HeartbeatStatus {
   /** "battery, adaptive, 180 s"; empty before the first decision. */
   readonly reason: string;
   readonly intervalSec: number;
+  /**
+   * The same reason without words (HeartbeatDecision's fields): the power profile, undefined before the
+   * first decision or when the reason says more than these fields do (the window then shows `reason`).
+   */
+  readonly profile: HeartbeatProfile | undefined;
+  readonly adaptive: boolean;
+  readonly critical: boolean;
+  /** The profile's own interval, before a server's keep-alive shortened it; 0 when inactive. */
+  readonly profileSec: number;
+  /** A keep-alive the server (or MQTT broker) imposes that is shorter than the profile's interval. */
+  readonly serverAskedSec: number | undefined;
   /** Round trip of the last answered heartbeat, in ms. */
   readonly lastRttMs: number | undefined;
   /** Heartbeats sent in the last hour. */

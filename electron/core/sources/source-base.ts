@@ -1,8 +1,8 @@
 import { TypedEmitter } from '../typed-emitter.ts';
 import type { Backoff } from './backoff.ts';
 import { ConnectionLifecycle, type Timers } from './connection-lifecycle.ts';
-import type { HeartbeatDecision } from '../heartbeat/heartbeat-policy.ts';
-import { displayUrl, type ConnectionStatus } from './connection-status.ts';
+import type { HeartbeatBasis, HeartbeatDecision } from '../heartbeat/heartbeat-policy.ts';
+import { displayUrl, type ConnectionStatus, type HeartbeatStatus } from './connection-status.ts';
 
 /** What a heartbeat showed: answered after some idle time, or no answer (the link was dead). */
 export type HeartbeatOutcome =
@@ -94,11 +94,16 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
 
   /** A snapshot of the connection's state and counters. */
   status(): ConnectionStatus {
+    const detail = this.lifecycle.detail;
+    const heartbeatWords = this.heartbeatReason();
     return {
       id: this.#id,
       url: displayUrl(this.#url),
       state: this.lifecycle.state,
       stateReason: this.lifecycle.reason,
+      stateCode: detail.code,
+      retryInSec: detail.retryInSec,
+      attempt: detail.attempt,
       lastError: this.lastError,
       connectedSinceMs: this.lifecycle.connectedSinceMs,
       reconnects: this.lifecycle.reconnects,
@@ -107,8 +112,9 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
       rejected: this.counters.rejected,
       warning: this.warning(),
       heartbeat: {
-        reason: this.heartbeatReason(),
+        reason: heartbeatWords,
         intervalSec: this.decision?.active ? this.decision.intervalSec : 0,
+        ...this.#heartbeatBasis(heartbeatWords),
         lastRttMs: this.#lastRttMs,
         lastHour: this.#heartbeatsInLastHour(),
         lastDetectionMs: this.#lastDetectionMs,
@@ -135,6 +141,23 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
   /** The heartbeat reason shown in the status; a source may add what its server imposes. */
   protected heartbeatReason(): string {
     return this.decision?.reason ?? '';
+  }
+
+  /**
+   * The heartbeat reason's fields for the window, matching the words `heartbeatReason` gave: the
+   * decision's, plus a keep-alive the server imposes when a source added it in the policy's words
+   * ("; the broker asks for 20 s"). Words these fields do not cover leave the profile undefined, and
+   * the window shows the words as they are.
+   */
+  #heartbeatBasis(words: string): Pick<HeartbeatStatus, keyof HeartbeatBasis> {
+    const none = { profile: undefined, adaptive: false, critical: false, profileSec: 0, serverAskedSec: undefined };
+    const decision = this.decision;
+    if (!decision || words === '') return none;
+    const basis = { profile: decision.profile, adaptive: decision.adaptive, critical: decision.critical, profileSec: decision.profileSec, serverAskedSec: decision.serverAskedSec };
+    if (words === decision.reason) return basis;
+    const added = words.startsWith(decision.reason) ? /^; the (?:broker|server) asks for (\d+) s$/.exec(words.slice(decision.reason.length)) : null;
+    if (added && basis.serverAskedSec === undefined) return { ...basis, serverAskedSec: Number(added[1]) };
+    return none;
   }
 
   /** Reacts to a new decision (change timers, renegotiate). */
