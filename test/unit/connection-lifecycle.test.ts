@@ -223,7 +223,7 @@ describe('ConnectionLifecycle reason codes', () => {
 
 /** A source with no link, for its status. */
 class StatusSource extends SourceBase {
-  extraWords = '';
+  serverSec: number | undefined;
   constructor() {
     super({ id: 'plant', url: 'mqtt://user:secret@broker.example:1883', backoff: new Backoff({ ...DEFAULT_BACKOFF, random: () => 0.5 }) });
   }
@@ -231,8 +231,8 @@ class StatusSource extends SourceBase {
   protected override dropLink(): void {}
   protected override heartbeatChanged(): void {}
   protected override probeLink(): void {}
-  protected override heartbeatReason(): string {
-    return super.heartbeatReason() + this.extraWords;
+  protected override serverKeepaliveSec(): number | undefined {
+    return this.serverSec;
   }
   connect(): void {
     this.lifecycle.connected();
@@ -288,12 +288,12 @@ describe('SourceBase status codes', () => {
     expect(source.status().heartbeat).toMatchObject({ reason: 'AC power, 30 s; the server asks for 20 s', intervalSec: 20, profile: 'ac', profileSec: 30, serverAskedSec: 20 });
   });
 
-  it("reads a broker's keep-alive a source adds in the policy's words, and leaves other words without a profile", () => {
+  it("adds a shorter keep-alive the server imposes, in words and as a field, and ignores a longer one", () => {
     const source = new StatusSource();
     source.applyHeartbeat(ac());
-    source.extraWords = '; the broker asks for 20 s';
+    source.serverSec = 20;
     expect(source.status().heartbeat).toMatchObject({ reason: 'AC power, 30 s; the broker asks for 20 s', profile: 'ac', profileSec: 30, serverAskedSec: 20 });
-    source.extraWords = '; something the fields do not say';
-    expect(source.status().heartbeat).toMatchObject({ reason: 'AC power, 30 s; something the fields do not say', profile: undefined });
+    source.serverSec = 45;
+    expect(source.status().heartbeat).toMatchObject({ reason: 'AC power, 30 s', profile: 'ac', serverAskedSec: undefined });
   });
 });

@@ -443,12 +443,8 @@ export class MqttSource extends SourceBase {
     return this.decision?.active ? this.#interval(this.decision) : this.#config.keepaliveSec;
   }
 
-  protected override heartbeatReason(): string {
-    const reason = super.heartbeatReason();
-    const decision = this.decision;
-    return decision?.active && this.#serverKeepaliveSec !== undefined && this.#serverKeepaliveSec < decision.intervalSec
-      ? `${reason}; the broker asks for ${this.#serverKeepaliveSec} s`
-      : reason;
+  protected override serverKeepaliveSec(): number | undefined {
+    return this.#serverKeepaliveSec;
   }
 
   /** The decision's interval, never longer than a keep-alive the broker imposed. */

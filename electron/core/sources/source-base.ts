@@ -95,7 +95,7 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
   /** A snapshot of the connection's state and counters. */
   status(): ConnectionStatus {
     const detail = this.lifecycle.detail;
-    const heartbeatWords = this.heartbeatReason();
+    const heartbeat = this.#heartbeatWithServer();
     return {
       id: this.#id,
       url: displayUrl(this.#url),
@@ -112,9 +112,8 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
       rejected: this.counters.rejected,
       warning: this.warning(),
       heartbeat: {
-        reason: heartbeatWords,
         intervalSec: this.decision?.active ? this.decision.intervalSec : 0,
-        ...this.#heartbeatBasis(heartbeatWords),
+        ...heartbeat,
         lastRttMs: this.#lastRttMs,
         lastHour: this.#heartbeatsInLastHour(),
         lastDetectionMs: this.#lastDetectionMs,
@@ -138,26 +137,22 @@ export abstract class SourceBase extends TypedEmitter<SourceEvents> {
     if (this.lifecycle.state === 'connected') this.probeLink(timeoutSec);
   }
 
-  /** The heartbeat reason shown in the status; a source may add what its server imposes. */
-  protected heartbeatReason(): string {
-    return this.decision?.reason ?? '';
+  /**
+   * A keep-alive the server imposes that is shorter than the decision's interval (MQTT 5's server
+   * keep-alive), in seconds; undefined when none. The status shows it with the decision's reason.
+   */
+  protected serverKeepaliveSec(): number | undefined {
+    return undefined;
   }
 
-  /**
-   * The heartbeat reason's fields for the window, matching the words `heartbeatReason` gave: the
-   * decision's, plus a keep-alive the server imposes when a source added it in the policy's words
-   * ("; the broker asks for 20 s"). Words these fields do not cover leave the profile undefined, and
-   * the window shows the words as they are.
-   */
-  #heartbeatBasis(words: string): Pick<HeartbeatStatus, keyof HeartbeatBasis> {
-    const none = { profile: undefined, adaptive: false, critical: false, profileSec: 0, serverAskedSec: undefined };
+  /** The heartbeat reason in words and as fields for the window, with what the server imposes added. */
+  #heartbeatWithServer(): Pick<HeartbeatStatus, 'reason' | keyof HeartbeatBasis> {
     const decision = this.decision;
-    if (!decision || words === '') return none;
+    if (!decision) return { reason: '', profile: undefined, adaptive: false, critical: false, profileSec: 0, serverAskedSec: undefined };
     const basis = { profile: decision.profile, adaptive: decision.adaptive, critical: decision.critical, profileSec: decision.profileSec, serverAskedSec: decision.serverAskedSec };
-    if (words === decision.reason) return basis;
-    const added = words.startsWith(decision.reason) ? /^; the (?:broker|server) asks for (\d+) s$/.exec(words.slice(decision.reason.length)) : null;
-    if (added && basis.serverAskedSec === undefined) return { ...basis, serverAskedSec: Number(added[1]) };
-    return none;
+    const server = decision.active ? this.serverKeepaliveSec() : undefined;
+    if (server === undefined || server >= decision.intervalSec || decision.serverAskedSec !== undefined) return { reason: decision.reason, ...basis };
+    return { reason: `${decision.reason}; the broker asks for ${server} s`, ...basis, serverAskedSec: server };
   }
 
   /** Reacts to a new decision (change timers, renegotiate). */
