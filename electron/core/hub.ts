@@ -198,7 +198,7 @@ export class Hub extends TypedEmitter<HubEvents> {
   readonly #awaitingConfirmation = new Map<string, () => void>();
   readonly #heartbeat: HeartbeatCoordinator;
   readonly #startDelayMaxSec: number;
-  readonly #startTimers: NodeJS.Timeout[] = [];
+  readonly #startTimers = new Map<string, NodeJS.Timeout>();
   readonly #fullTextSearch: boolean;
   #retention: RetentionSettings;
   #indexTimer: NodeJS.Timeout | undefined;
@@ -222,6 +222,8 @@ export class Hub extends TypedEmitter<HubEvents> {
   #config: Config;
   /** Start at login, where the shell offers it (the desktop). */
   #startAtLogin: { get(): boolean; set(enabled: boolean): void } | undefined;
+  /** The change being applied (see #serially). */
+  #changes: Promise<void> = Promise.resolve();
   /** The broker's channel directory per connection (the retained directory message). */
   readonly #directories = new Map<string, OfferedChannel[]>();
   #ntfySink!: NtfySink;
@@ -243,8 +245,18 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.#env = options.env;
     this.#secrets = options.secrets;
     this.#proxyFor = options.proxyFor;
-    // Passwords first: a missing file, variable or stored secret must fail before anything is opened.
-    const configured = new Map(options.config.connections.map((c) => [c.id, resolvePassword(c, options.env, options.secrets)]));
+    this.policy = options.policy ?? { source: undefined, locked: [], overridden: [], error: undefined };
+    // The person's choices made in the window, over the configuration and policy (docs/configuration.md).
+    this.#baseConfig = options.config;
+    this.#userSettings = UserSettingsFile.open(options.dataDir, this.#logger, this.#now);
+    this.#config = this.#effective();
+    // Passwords first: a missing file, variable or stored secret of a configured connection that runs
+    // must fail before anything is opened (one the person added only logs it: see #secretOf).
+    const configured = new Map<string, string | undefined>();
+    for (const connection of this.#config.connections) {
+      const base = options.config.connections.find((c) => c.id === connection.id);
+      if (base && sameCredentials(base, connection)) configured.set(connection.id, resolvePassword(base, options.env, options.secrets));
+    }
     // The lock first: another hub on this directory must not see its database opened and migrated.
     mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
     this.#unlock = lockDataDir(options.dataDir);
@@ -257,11 +269,6 @@ export class Hub extends TypedEmitter<HubEvents> {
     // Anything that fails from here on must not leave the data directory locked or the store open.
     try {
       this.storeRecovered = this.#store.recovered;
-      this.policy = options.policy ?? { source: undefined, locked: [], overridden: [], error: undefined };
-      // The person's choices made in the window, over the configuration and policy (docs/configuration.md).
-      this.#baseConfig = options.config;
-      this.#userSettings = UserSettingsFile.open(options.dataDir, this.#logger, this.#now);
-      this.#config = this.#effective();
       this.#fullTextSearch = this.#config.store.fullTextSearch;
       this.#httpAction =
         options.httpAction ??
@@ -313,8 +320,7 @@ export class Hub extends TypedEmitter<HubEvents> {
         remove: (connectionId, kind, message) => this.#removeNtfy(connectionId, kind, message),
       };
       for (const connection of this.#config.connections) {
-        const base = options.config.connections.find((c) => c.id === connection.id);
-        this.#addSource(connection, base && sameCredentials(base, connection) ? configured.get(connection.id) : this.#secretOf(connection));
+        this.#addSource(connection, configured.has(connection.id) ? configured.get(connection.id) : this.#secretOf(connection));
       }
       this.#startDelayMaxSec = options.config.heartbeat.startDelayMaxSec;
       this.#heartbeat = new HeartbeatCoordinator({
@@ -342,9 +348,11 @@ export class Hub extends TypedEmitter<HubEvents> {
     const id = connection.id;
     this.#connections.set(id, connection);
     // The broker sends its retained directory only when the subscription is new: keep the last one.
-    if (connection.kind === 'mqtt' && connection.directory?.topic !== undefined && !this.#directories.has(id)) {
+    // A directory from another (or no) directory topic is not this connection's any more.
+    this.#directories.delete(id);
+    if (connection.kind === 'mqtt' && connection.directory?.topic !== undefined) {
       try {
-        const kept = this.#store.getMeta(`directory:${id}`);
+        const kept = this.#store.getMeta(`directory:${id}:${connection.directory.topic}`);
         if (kept !== undefined) this.#directories.set(id, parseDirectoryMessage(Buffer.from(JSON.stringify({ version: 1, channels: JSON.parse(kept) as unknown }))));
       } catch (error) {
         this.#logger.warn('the kept channel directory could not be read; waiting for the broker\u2019s', { connection: id, error: (error as Error).message });
@@ -406,6 +414,8 @@ export class Hub extends TypedEmitter<HubEvents> {
   async #removeSource(id: string): Promise<void> {
     const source = this.#sources.get(id);
     if (!source) return;
+    clearTimeout(this.#startTimers.get(id));
+    this.#startTimers.delete(id);
     for (const off of this.#sourceOffs.get(id) ?? []) off();
     this.#sourceOffs.delete(id);
     this.#heartbeat.removed(id);
@@ -441,34 +451,32 @@ export class Hub extends TypedEmitter<HubEvents> {
    * Brings everything in line with the person's settings after a change: notification rules and
    * retention at once; connections added, removed or rebuilt; subscriptions changed on the live link.
    */
-  async #reconfigure(): Promise<void> {
-    const before = this.#config;
+  async #reconfigure(rebuild: ReadonlySet<string> = new Set()): Promise<void> {
     const next = this.#effective();
     this.#config = next;
     this.#notificationSettings = next.notifications;
     this.#center.update(next.notifications, this.policy.notifications);
     this.#retention = retentionSettings(next.store);
+    // Against what runs (not the previous configuration): a change that failed half-way is put right.
     const nextIds = new Set(next.connections.map((c) => c.id));
-    const work: Promise<void>[] = [];
     let connectionsChanged = false;
-    for (const old of before.connections) {
-      if (!nextIds.has(old.id)) {
-        work.push(this.#removeSource(old.id));
+    await Promise.all(
+      [...this.#connections.keys()].filter((id) => !nextIds.has(id)).map((id) => {
         connectionsChanged = true;
-      }
-    }
-    await Promise.all(work);
+        return this.#removeSource(id);
+      }),
+    );
     for (const connection of next.connections) {
-      const old = before.connections.find((c) => c.id === connection.id);
-      if (!old) {
+      const running = this.#connections.get(connection.id);
+      if (!running) {
         this.#addSource(connection, this.#secretOf(connection));
         connectionsChanged = true;
         continue;
       }
-      if (JSON.stringify(old) === JSON.stringify(connection)) continue;
+      if (!rebuild.has(connection.id) && JSON.stringify(running) === JSON.stringify(connection)) continue;
       const source = this.#sources.get(connection.id);
-      const onlySubscriptions = JSON.stringify({ ...old, subscriptions: [] }) === JSON.stringify({ ...connection, subscriptions: [] });
-      if (onlySubscriptions && source instanceof MqttSource && connection.kind === 'mqtt') {
+      const onlySubscriptions = JSON.stringify({ ...running, subscriptions: [] }) === JSON.stringify({ ...connection, subscriptions: [] });
+      if (!rebuild.has(connection.id) && onlySubscriptions && source instanceof MqttSource && connection.kind === 'mqtt') {
         // The live link subscribes and unsubscribes at once; nothing reconnects.
         this.#connections.set(connection.id, connection);
         await source.setSubscriptions(connection.subscriptions);
@@ -482,6 +490,22 @@ export class Hub extends TypedEmitter<HubEvents> {
     }
     if (connectionsChanged) this.emit('connectionsChanged');
     this.emit('channelsChanged');
+  }
+
+  /**
+   * Runs a change of settings, subscriptions or connections after those before it: two changes never
+   * interleave (a double-clicked Save must not build two sources for one connection).
+   */
+  #serially<T>(change: () => Promise<T> | T): Promise<T> {
+    const run = this.#changes.then(async () => {
+      if (this.#stopped) throw new Error('the hub is stopping');
+      return change();
+    });
+    this.#changes = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /** The Settings screen's values and locks. */
@@ -499,7 +523,11 @@ export class Hub extends TypedEmitter<HubEvents> {
    *
    * @throws LockedError when the change touches a setting the policy locks (nothing changes).
    */
-  async updateSettings(patch: UiSettingsPatch): Promise<{ settings: UiSettings; locks: UiLock[] }> {
+  updateSettings(patch: UiSettingsPatch): Promise<{ settings: UiSettings; locks: UiLock[] }> {
+    return this.#serially(() => this.#updateSettings(patch));
+  }
+
+  async #updateSettings(patch: UiSettingsPatch): Promise<{ settings: UiSettings; locks: UiLock[] }> {
     const { locks } = this.settings();
     this.#userSettings.update((user) => applySettingsPatch(user, patch, locks));
     if (patch.startAtLogin !== undefined) this.#startAtLogin?.set(patch.startAtLogin);
@@ -566,7 +594,11 @@ export class Hub extends TypedEmitter<HubEvents> {
    * @throws LockedError for a mandatory channel; Error when the connection has no such channel, or it
    *   is the connection's last subscription.
    */
-  async setSubscribed(connectionId: string, topic: string, subscribed: boolean): Promise<UiChannelEntry> {
+  setSubscribed(connectionId: string, topic: string, subscribed: boolean): Promise<UiChannelEntry> {
+    return this.#serially(() => this.#setSubscribed(connectionId, topic, subscribed));
+  }
+
+  async #setSubscribed(connectionId: string, topic: string, subscribed: boolean): Promise<UiChannelEntry> {
     const entry = this.channels().find((c) => c.connectionId === connectionId && c.topic === topic);
     if (!entry) throw new Error(`the connection "${connectionId}" offers no channel on the topic "${topic}"`);
     if (entry.subscribed !== subscribed) {
@@ -625,7 +657,11 @@ export class Hub extends TypedEmitter<HubEvents> {
    * @throws FieldErrors naming each invalid field; LockedError when the policy provides the connection
    *   or locks connections.
    */
-  async saveConnection(input: ConnectionInput, replaceId?: string): Promise<UiConnectionView> {
+  saveConnection(input: ConnectionInput, replaceId?: string): Promise<UiConnectionView> {
+    return this.#serially(() => this.#saveConnection(input, replaceId));
+  }
+
+  async #saveConnection(input: ConnectionInput, replaceId?: string): Promise<UiConnectionView> {
     const existing = replaceId === undefined ? undefined : this.#connections.get(replaceId);
     if (replaceId !== undefined && !existing) throw new Error(`there is no connection "${replaceId}" to change`);
     if (input.id !== replaceId && this.#connections.has(input.id)) {
@@ -638,15 +674,25 @@ export class Hub extends TypedEmitter<HubEvents> {
     // Refused by the policy before anything is written.
     addOrReplaceConnection(this.#userSettings.get(), json, replaceId, this.policy);
     const name = connectionSecretName(input.id);
-    if (secret.kind === 'set') this.#secrets?.set(name, secret.value);
-    else if (secret.kind === 'keep' && existing && replaceId !== input.id && existing.passwordSecret === connectionSecretName(existing.id)) {
-      const kept = this.#secrets?.get(existing.passwordSecret);
-      if (kept !== undefined) this.#secrets?.set(name, kept);
+    const renamedSecret = secret.kind === 'keep' && existing && replaceId !== input.id && existing.passwordSecret === connectionSecretName(existing.id);
+    const newValue = secret.kind === 'set' ? secret.value : renamedSecret && existing.passwordSecret ? this.#secrets?.get(existing.passwordSecret) : undefined;
+    // The secret goes first (the settings must never name a secret that is not there); if the settings
+    // cannot be written, the earlier value comes back.
+    const previous = newValue === undefined ? undefined : { value: this.#secrets?.get(name) };
+    if (newValue !== undefined) this.#secrets?.set(name, newValue);
+    try {
+      this.#userSettings.update((user) => addOrReplaceConnection(user, json, replaceId, this.policy));
+    } catch (error) {
+      if (previous) {
+        if (previous.value === undefined) this.#forgetSecret(name);
+        else this.#secrets?.set(name, previous.value);
+      }
+      throw error;
     }
-    this.#userSettings.update((user) => addOrReplaceConnection(user, json, replaceId, this.policy));
     if (secret.kind === 'clear') this.#forgetSecret(name);
     if (replaceId !== undefined && replaceId !== input.id) this.#forgetSecret(connectionSecretName(replaceId));
-    await this.#reconfigure();
+    // A new secret under the same name changes nothing in the configuration: rebuild the connection.
+    await this.#reconfigure(newValue !== undefined || secret.kind === 'clear' ? new Set([input.id]) : undefined);
     this.#logger.info(replaceId === undefined ? 'connection added' : 'connection changed', { connection: input.id });
     const view = this.connectionViews().find((c) => c.id === input.id);
     if (!view) throw new Error(`the connection "${input.id}" could not be used; see the log`);
@@ -666,7 +712,11 @@ export class Hub extends TypedEmitter<HubEvents> {
    *
    * @throws LockedError when the policy provides it, requires a channel of it, or locks connections.
    */
-  async removeConnection(id: string): Promise<void> {
+  removeConnection(id: string): Promise<void> {
+    return this.#serially(() => this.#removeConnection(id));
+  }
+
+  async #removeConnection(id: string): Promise<void> {
     if (!this.#connections.has(id)) throw new Error(`there is no connection "${id}"`);
     if (this.#config.connections.length === 1) throw new Error('the last connection cannot be removed: add another one first');
     this.#userSettings.update((user) => withoutConnection(user, id, this.policy));
@@ -687,8 +737,17 @@ export class Hub extends TypedEmitter<HubEvents> {
   async testConnection(input: ConnectionInput | UiConnectionInput): Promise<ConnectionTestResult> {
     const existing = this.#connections.get(input.id);
     const { config } = connectionFromInput({ verifyTls: true, ...input } as ConnectionInput, existing);
-    const secret =
-      input.secret !== undefined && input.secret !== '' ? input.secret : input.clearSecret || !existing ? undefined : this.#secretOf(existing);
+    // A kept secret is used only for the server and user it belongs to, and never one the
+    // organisation set up: a test must not send it to an address typed into the form.
+    const sameServer = (a: ConnectionConfig, b: ConnectionConfig): boolean => {
+      try {
+        return a.kind === b.kind && new URL(a.url).origin === new URL(b.url).origin && a.username === b.username;
+      } catch {
+        return false;
+      }
+    };
+    const keptUsable = existing !== undefined && !input.clearSecret && connectionLockedReason(this.policy, existing.id) === null && sameServer(existing, config);
+    const secret = input.secret !== undefined && input.secret !== '' ? input.secret : keptUsable ? this.#secretOf(existing) : undefined;
     return testConnection({ ...config, passwordSecret: undefined, password: undefined, passwordFile: undefined, passwordEnv: undefined } as ConnectionConfig, secret, {
       proxyFor: this.#proxyFor,
     });
@@ -704,7 +763,8 @@ export class Hub extends TypedEmitter<HubEvents> {
       return;
     }
     this.#directories.set(connectionId, channels);
-    this.#store.setMeta(`directory:${connectionId}`, JSON.stringify(channels));
+    const topic = this.#connections.get(connectionId)?.directory?.topic;
+    if (topic !== undefined) this.#store.setMeta(`directory:${connectionId}:${topic}`, JSON.stringify(channels));
     this.#logger.info('channel directory received', { connection: connectionId, channels: channels.length });
     this.emit('channelsChanged');
   }
@@ -771,10 +831,19 @@ export class Hub extends TypedEmitter<HubEvents> {
       this.#center.messages(waiting);
     }
     this.#heartbeat.start();
-    for (const source of this.#sources.values()) {
+    for (const [id, source] of this.#sources) {
       const delayMs = Math.random() * this.#startDelayMaxSec * 1000;
       if (delayMs === 0) source.start();
-      else this.#startTimers.push(setTimeout(() => source.start(), delayMs));
+      else {
+        // Only a source still in use starts: the person may have removed or rebuilt it meanwhile.
+        this.#startTimers.set(
+          id,
+          setTimeout(() => {
+            this.#startTimers.delete(id);
+            if (!this.#stopped && this.#sources.get(id) === source) source.start();
+          }, delayMs),
+        );
+      }
     }
   }
 
@@ -1042,7 +1111,10 @@ export class Hub extends TypedEmitter<HubEvents> {
     this.#center.stop();
     clearTimeout(this.#indexTimer);
     clearTimeout(this.#retentionTimer);
-    for (const timer of this.#startTimers.splice(0)) clearTimeout(timer);
+    for (const timer of this.#startTimers.values()) clearTimeout(timer);
+    this.#startTimers.clear();
+    // A change being applied finishes first, so no source it builds outlives the hub.
+    await this.#changes.catch(() => undefined);
     this.#heartbeat.stop();
     for (const sender of this.#senders.values()) sender.stop();
     if (this.#started) await Promise.all([...this.#sources.values()].map((s) => s.stop()));

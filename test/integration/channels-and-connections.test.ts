@@ -147,6 +147,79 @@ describe('channels and connections at run time', () => {
     await publisher.publishAsync('pushdesk/directory', '', { qos: 1, retain: true });
   });
 
+  it('puts a corrected password into effect at once, applies overlapping saves one after the other, and keeps kept secrets for their own server', async () => {
+    const dataDir = join(dir, 'data-3');
+    const secrets = new MemorySecretStore({ 'plant-password': 'correct horse' });
+    const { hub, api } = open(dataDir, secrets);
+    hub.start();
+    await waitFor('the connection', () => (hub.connectionStatuses()[0]?.state === 'connected' ? true : undefined));
+    const form = { id: 'extra', kind: 'mqtt', url: broker.url, username: 'desk', subscriptions: [{ topic: 'extra/#', channel: 'Extra' }] };
+    await call(api, 'saveConnection', { connection: { ...form, secret: 'wrong' } });
+    await waitFor('the refusal', () => (hub.connectionStatuses().find((s) => s.id === 'extra')?.lastError?.match(/user name or password|not authorised/) ? true : undefined));
+    // Only the password changes: the connection is rebuilt with it.
+    await call(api, 'saveConnection', { connection: { ...form, secret: 'correct horse' }, replaceId: 'extra' });
+    await waitFor('the corrected connection', () => (hub.connectionStatuses().find((s) => s.id === 'extra')?.state === 'connected' ? true : undefined));
+
+    // Two saves at once (a double click): one after the other, one source, the second one's channel.
+    const first = call(api, 'saveConnection', { connection: { ...form, subscriptions: [{ topic: 'extra/#', channel: 'First' }] }, replaceId: 'extra' });
+    const second = call(api, 'saveConnection', { connection: { ...form, subscriptions: [{ topic: 'extra/#', channel: 'Second' }] }, replaceId: 'extra' });
+    await Promise.all([first, second]);
+    expect(hub.connectionStatuses().filter((s) => s.id === 'extra')).toHaveLength(1);
+    await waitFor('the connection after both saves', () => (hub.connectionStatuses().find((s) => s.id === 'extra')?.state === 'connected' ? true : undefined));
+    const reconnectsBefore = hub.connectionStatuses().find((s) => s.id === 'extra')?.reconnects ?? 0;
+    const seen: StoredMessage[] = [];
+    hub.on('messagesAdded', (batch) => seen.push(...batch));
+    await publisher.publishAsync('extra/2', JSON.stringify({ title: 'second message' }), { qos: 1 });
+    const stored = await waitFor('the message on the saved connection', () => seen.find((m) => m.title === 'second message'));
+    expect(stored.channel).toBe('Second');
+    // No second source fights for the session: no reconnects in the next second.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(hub.connectionStatuses().find((s) => s.id === 'extra')?.reconnects).toBe(reconnectsBefore);
+
+    // The test button: the kept password is used for its own server and user only.
+    const kept = (await call(api, 'testConnection', { connection: form })) as { ok: boolean };
+    expect(kept.ok).toBe(true);
+    const otherUser = (await call(api, 'testConnection', { connection: { ...form, username: 'publisher' } })) as { ok: boolean; message: string };
+    expect(otherUser.ok).toBe(false);
+    await hub.stop();
+  });
+
+  it('does not start a connection removed during its start delay', async () => {
+    const dataDir = join(dir, 'data-4');
+    const secrets = new MemorySecretStore({ 'plant-password': 'correct horse', 'c.late': 'correct horse' });
+    const first = open(dataDir, secrets);
+    await call(first.api, 'saveConnection', {
+      connection: { id: 'late', kind: 'mqtt', url: broker.url, username: 'desk', subscriptions: [{ topic: 'late/#', channel: 'Late' }] },
+    });
+    await first.hub.stop();
+    const config = parseConfig({
+      deviceId: 'channels-test',
+      heartbeat: { startDelayMaxSec: 1 },
+      connections: [
+        {
+          id: 'plant',
+          url: broker.url,
+          username: 'desk',
+          passwordSecret: 'plant-password',
+          subscriptions: [{ topic: 'plant/line1/#', channel: 'Line 1' }],
+        },
+      ],
+    });
+    const hub = new Hub({ config, dataDir, notifier: { show() {} }, logger: recordingLogger(), secrets });
+    const seen: StoredMessage[] = [];
+    hub.on('messagesAdded', (batch) => seen.push(...batch));
+    hub.start();
+    await hub.removeConnection('late');
+    await waitFor('the remaining connection', () => (hub.connectionStatuses()[0]?.state === 'connected' ? true : undefined), 5000);
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    await publisher.publishAsync('late/x', JSON.stringify({ title: 'to the removed connection' }), { qos: 1 });
+    await publisher.publishAsync('plant/line1/x', JSON.stringify({ title: 'sentinel 2' }), { qos: 1 });
+    await waitFor('the sentinel', () => seen.find((m) => m.title === 'sentinel 2'));
+    expect(seen.map((m) => m.title)).not.toContain('to the removed connection');
+    expect(hub.connectionStatuses().map((s) => s.id)).toEqual(['plant']);
+    await hub.stop();
+  });
+
   it('adds a connection from the form with its password in the secret store, tests it, and refuses bad fields', async () => {
     const dataDir = join(dir, 'data-2');
     const secrets = new MemorySecretStore({ 'plant-password': 'correct horse' });
@@ -162,6 +235,10 @@ describe('channels and connections at run time', () => {
     expect(!bad.ok && bad.error.fields?.map((f) => f.path)).toContain('connection.url');
     const empty = await api.call('saveConnection', { connection: { id: 'second', kind: 'mqtt', url: broker.url, subscriptions: [{ topic: '', channel: 'X' }] } });
     expect(!empty.ok && empty.error.fields?.map((f) => f.path)).toContain('connection.subscriptions.0.topic');
+    const misplaced = await api.call('saveConnection', {
+      connection: { id: 'second', kind: 'mqtt', url: broker.url, subscriptions: [{ topic: 'ok/#', channel: 'X' }, { topic: 'b/#/x', channel: 'Y' }] },
+    });
+    expect(!misplaced.ok && misplaced.error.fields).toContainEqual({ path: 'connection.subscriptions.1.topic', message: 'may use # only as the whole last level (a/b/#)' });
 
     // The test button: a wrong password, a closed port, then the right one.
     const form = { id: 'second', kind: 'mqtt', url: broker.url, username: 'desk', secret: 'wrong', subscriptions: [{ topic: 'second/#', channel: 'Second' }] };

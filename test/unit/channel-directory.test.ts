@@ -67,3 +67,17 @@ describe('the channel list', () => {
     expect(list[3]?.description).toBe('bees');
   });
 });
+
+describe('MQTT topic filters', () => {
+  it('accepts filters MQTT allows and names what is wrong with the others', async () => {
+    const { topicFilterProblem } = await import('../../electron/core/config/config-schema.ts');
+    for (const ok of ['a', 'a/b', '#', 'a/#', '+', 'a/+/c', '+/+/#', '$share/g/a/#', '/a', 'a//b']) expect(topicFilterProblem(ok), ok).toBeUndefined();
+    expect(topicFilterProblem('a/#/b')).toMatch(/# only as the whole last level/);
+    expect(topicFilterProblem('a#')).toMatch(/# only/);
+    expect(topicFilterProblem('a/b+')).toMatch(/\+ only as a whole level/);
+    expect(topicFilterProblem('evil/\u0000x')).toMatch(/U\+0000/);
+    expect(topicFilterProblem('x'.repeat(65_536))).toMatch(/65,535 bytes/);
+    // A directory message with a filter the broker would refuse is refused whole, naming it.
+    expect(() => parseDirectoryMessage(bytes({ version: 1, channels: [{ topic: 'evil/\u0000x', channel: 'E' }] }))).toThrow(/channels\[0\]\.topic: must not contain/);
+  });
+});

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   cleanText,
+  decodeJsonValue,
   decodePayload,
   DEFAULT_MAX_PAYLOAD_BYTES,
+  parseCommonShape,
+  parseWithSchema,
   PayloadError,
 } from '../../electron/core/message/decode-payload.ts';
 
@@ -373,5 +376,195 @@ describe('decodePayload: values that would break storage or disguise text', () =
     expect(cleanText('invoice\u202Efdp.exe')).toBe('invoicefdp.exe');
     expect(cleanText('\u2066x\u2069')).toBe('x');
     expect(cleanText('שלום مرحبا')).toBe('שלום مرحبا');
+  });
+});
+
+/** A small seeded generator (mulberry32), so a failure names a seed that reproduces it. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('decodePayload: the fast path for the common shape agrees with the zod schema', () => {
+  const astral = '\u{1F600}';
+  // Values for the fields, valid and invalid, many at or just past a bound.
+  const strings = ['', ' ', 'Boiler', 'x'.repeat(128), 'x'.repeat(129), 'a b', 'id/slash', 'ok-id_1.2:3', '\u0000nul', 'line\r\nbreak', '\ufeffbom', 'bidi \u202e txt', '\ud800 lone', astral];
+  const numbers = [0, -0, 1, 2, 3, 4, 5, 6, -1, 1.5, 2.0000001, 29, 30, 86_400, 86_401, 1e11, 1e11 + 1, 2 ** 53, 2 ** 53 - 1, -(2 ** 53), 1e300, 1.7e308];
+  const pick = <T>(next: () => number, list: readonly T[]): T => list[Math.floor(next() * list.length)] as T;
+  const longString = (next: () => number, around: number): string => {
+    // Around a limit, in UTF-16 units or code points: zod counts code points, so astral characters matter.
+    const n = around - 2 + Math.floor(next() * 5);
+    return next() < 0.5 ? 'y'.repeat(n) : astral.repeat(Math.ceil(n / 2)) + (next() < 0.5 ? 'z' : '');
+  };
+  const anyValue = (next: () => number, depth = 0): unknown => {
+    const r = next();
+    if (r < 0.25) return pick(next, strings);
+    if (r < 0.5) return pick(next, numbers);
+    if (r < 0.6) return next() < 0.5;
+    if (r < 0.7) return null;
+    if (r < 0.85 && depth < 2) return Array.from({ length: Math.floor(next() * 4) }, () => anyValue(next, depth + 1));
+    if (depth < 2) return { title: anyValue(next, depth + 1), nested: anyValue(next, depth + 1) };
+    return 'deep';
+  };
+  const field = (next: () => number, name: string): unknown => {
+    if (next() < 0.06) return anyValue(next); // anything, mostly the wrong type
+    switch (name) {
+      case 'id':
+      case 'sequence_id':
+        return next() < 0.5 ? pick(next, ['ok-id_1.2:3', 'A', 'x'.repeat(128)]) : next() < 0.3 ? longString(next, 128) : pick(next, strings);
+      case 'title':
+        return next() < 0.3 ? longString(next, 1024) : pick(next, strings);
+      case 'message':
+        return pick(next, strings);
+      case 'priority':
+        return next() < 0.6 ? 1 + Math.floor(next() * 5) : pick(next, numbers);
+      case 'time':
+      case 'ack_repeat':
+        return pick(next, numbers);
+      case 'ack':
+        return next() < 0.5;
+      case 'tags':
+        return Array.from({ length: next() < 0.1 ? 63 + Math.floor(next() * 3) : Math.floor(next() * 4) }, () =>
+          next() < 0.1 ? longString(next, 256) : next() < 0.9 ? pick(next, strings) : anyValue(next),
+        );
+      case 'click':
+        return pick(next, ['https://example.com/x', 'http://a', 'ftp://example.com', 'javascript:alert(1)', 'not a url', 7]);
+      case 'actions':
+        return [{ action: pick(next, ['view', 'http', 'post']), label: pick(next, ['Open', '', 'x'.repeat(65)]), url: 'https://example.com' }];
+      case 'receipts':
+        return [pick(next, ['delivered', 'read', 'seen'])];
+      default:
+        return anyValue(next);
+    }
+  };
+  const names = ['id', 'sequence_id', 'title', 'message', 'priority', 'tags', 'time', 'ack', 'ack_repeat', 'click', 'actions', 'receipts', 'unknown', '__proto__', 'constructor', 'toString'];
+  const payload = (next: () => number): unknown => {
+    const r = next();
+    if (r < 0.03) return anyValue(next); // not an object at all, sometimes
+    const value: Record<string, unknown> = {};
+    for (const name of names) {
+      // The common fields appear often, the others seldom, so both paths are exercised.
+      const common = ['title', 'message', 'priority', 'id', 'tags'].includes(name);
+      if (next() < (common ? 0.6 : 0.08)) Object.defineProperty(value, name, { value: field(next, name), enumerable: true, writable: true, configurable: true });
+    }
+    return value;
+  };
+  const outcome = (run: () => unknown): { ok: unknown } | { error: string } => {
+    try {
+      return { ok: run() };
+    } catch (error) {
+      expect(error).toBeInstanceOf(PayloadError);
+      return { error: (error as Error).message };
+    }
+  };
+
+  it('gives the same message or the same error for 30,000 generated payloads, and takes the fast path for many', () => {
+    const seed = 20_261_122;
+    const next = random(seed);
+    let fast = 0;
+    let fastAccepted = 0;
+    for (let i = 0; i < 30_000; i++) {
+      // Through JSON text, as payloads come: JSON.parse makes __proto__ an own key, -0 stays -0.
+      const value: unknown = JSON.parse(JSON.stringify(payload(next)) ?? 'null');
+      const common = parseCommonShape(value);
+      if (common !== undefined) {
+        fast += 1;
+        // Whatever the fast path accepts, the schema accepts with the same fields.
+        expect(parseWithSchema(value), `seed ${seed}, payload ${i}: ${JSON.stringify(value)}`).toEqual(common);
+      }
+      const viaFast = outcome(() => decodeJsonValue(value, 'chan'));
+      const viaSchema = outcome(() => decodeJsonValue(value, 'chan', false));
+      expect(viaFast, `seed ${seed}, payload ${i}: ${JSON.stringify(value)}`).toStrictEqual(viaSchema);
+      if (common !== undefined && 'ok' in viaFast) fastAccepted += 1;
+    }
+    // The generator must reach both paths often for the comparison to mean something.
+    console.log(`fast path ${fast}, accepted by it ${fastAccepted}, of 30,000`);
+    expect(fast).toBeGreaterThan(3_000);
+    expect(fastAccepted).toBeGreaterThan(1_000);
+    expect(30_000 - fast).toBeGreaterThan(10_000);
+  });
+
+  it('agrees on hostile JSON texts', () => {
+    const texts = [
+      '{"title":"t","priority":1e400}',
+      '{"title":"t","priority":-0}',
+      '{"title":"t","time":-0}',
+      '{"title":"t","time":1e11}',
+      '{"title":"t","time":100000000000.5}',
+      '{"title":"t","priority":3.0}',
+      '{"title":"t","priority":"3"}',
+      '{"title":"t","priority":null}',
+      '{"title":null,"message":"m"}',
+      '{"title":"a","title":5}',
+      '{"title":5,"title":"a"}',
+      '{"__proto__":{"title":"x"},"message":"m"}',
+      '{"__proto__":null,"title":"t"}',
+      '{"constructor":"c","toString":1,"valueOf":[],"title":"t"}',
+      '{"title":"\\ud800\\udc00","message":"\\udfff"}',
+      `{"title":"${'\\ud83d\\ude00'.repeat(1000)}"}`,
+      `{"title":"${'\\ud83d\\ude00'.repeat(1025)}"}`,
+      `{"title":"t","tags":["${'\\ud83d\\ude00'.repeat(200)}"]}`,
+      `{"title":"t","tags":${JSON.stringify(Array.from({ length: 64 }, () => 'a'))}}`,
+      `{"title":"t","tags":${JSON.stringify(Array.from({ length: 65 }, () => 'a'))}}`,
+      '{"title":"t","tags":"prod"}',
+      '{"title":"t","tags":[null]}',
+      '{"title":"t","tags":[["nested"]]}',
+      '{"title":"t","id":""}',
+      '{"title":"t","id":"a\\u0000b"}',
+      '{"title":"t","id":"ab\\n"}',
+      '{"title":"t","sequence_id":"ok","id":"also-ok"}',
+      '{"title":"t","ack":"true"}',
+      '{"title":"t","ack":true,"ack_repeat":29}',
+      '{"title":"t","ack_repeat":30.5}',
+      '{"title":"t","click":null}',
+      '{"title":"t","actions":null}',
+      '{"title":"t","receipts":[]}',
+      '{"title":"  ","message":"\\r\\n"}',
+      '{"title":"\\u202e","message":"\\u0007"}',
+      '{}',
+      '[]',
+      '[{"title":"t"}]',
+      'null',
+      '"title"',
+      '42',
+    ];
+    for (const text of texts) {
+      const value: unknown = JSON.parse(text);
+      expect(outcome(() => decodeJsonValue(value, 'chan')), text).toStrictEqual(outcome(() => decodeJsonValue(value, 'chan', false)));
+    }
+  });
+
+  it('takes the fast path for the ordinary message, and leaves click, actions and receipts to the schema', () => {
+    expect(parseCommonShape({ id: 'a-1', title: 'Boiler', message: 'Pressure high', priority: 4, tags: ['prod'] })).toBeDefined();
+    expect(parseCommonShape({ title: 'Boiler', click: 'https://example.com' })).toBeUndefined();
+    expect(parseCommonShape({ title: 'Boiler', actions: [] })).toBeUndefined();
+    expect(parseCommonShape({ title: 'Boiler', receipts: ['read'] })).toBeUndefined();
+    expect(parseCommonShape({ title: astral.repeat(600) })).toBeUndefined(); // 1,200 units, 600 code points: the schema decides
+    expect(parseWithSchema({ title: astral.repeat(600) }).title).toBe(astral.repeat(600));
+  });
+});
+
+describe('cleanText', () => {
+  it('returns text with nothing to clean as it is, and cleans the rest as before', () => {
+    const reference = (text: string): string =>
+      text
+        .replace(/\r\n?/g, '\n')
+        .replace(/^\ufeff/, '')
+        // eslint-disable-next-line no-control-regex
+        .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
+    const next = random(7);
+    const alphabet = ['a', ' ', '\t', '\n', '\r', '\ufeff', '\u0000', '\u001f', '\u007f', '\u0085', '\u009f', '\u00a0', '\u202a', '\u202e', '\u2066', '\u2069', '\u206a', 'é', '\u{1F600}'];
+    for (let i = 0; i < 5_000; i++) {
+      const text = Array.from({ length: Math.floor(next() * 8) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
+      expect(cleanText(text), JSON.stringify(text)).toBe(reference(text));
+    }
+    const plain = 'Pump 3 stopped';
+    expect(cleanText(plain)).toBe(plain);
   });
 });

@@ -132,3 +132,42 @@ describe('the global sound switch and summaries', () => {
     expect(engine.handle(live(2))).toMatchObject({ kind: 'summary', silent: true });
   });
 });
+
+describe('OfflineDigest: holding without an item', () => {
+  it('counts, releases and sums up exactly as holding every message with its item does', () => {
+    // A seeded sequence of holds, re-holds, drops and urgent counts, on a digest that builds items only
+    // when it keeps them (holdCounted first, as the rules engine does) and one that always gives them.
+    let seed = 42;
+    const next = (): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 300; round++) {
+      const settings = digestSchema.parse({ minMessages: 1 + Math.floor(next() * 5) });
+      const lazy = new OfflineDigest<string>(settings);
+      const eager = new OfflineDigest<string>(settings);
+      const steps = Math.floor(next() * 14);
+      for (let step = 0; step < steps; step++) {
+        const tag = `t${Math.floor(next() * 8)}`;
+        const r = next();
+        if (r < 0.7) {
+          const priority = (1 + Math.floor(next() * 5)) as 1 | 2 | 3 | 4 | 5;
+          const silent = next() < 0.5;
+          const sound = !silent && next() < 0.5;
+          const entry = { tag, priority, silent, sound, item: `${tag}#${step}` };
+          const counted = lazy.holdCounted(tag, priority, silent, sound) ?? lazy.hold(entry);
+          expect(counted).toBe(eager.hold(entry));
+        } else if (r < 0.9) {
+          expect(lazy.drop(tag)).toBe(eager.drop(tag));
+        } else {
+          const priority = (4 + Math.floor(next() * 2)) as 4 | 5;
+          lazy.countShown(priority);
+          eager.countShown(priority);
+        }
+        expect(lazy.count).toBe(eager.count);
+        expect(lazy.open).toBe(eager.open);
+      }
+      expect(lazy.close(), `round ${round}`).toEqual(eager.close());
+    }
+  });
+});

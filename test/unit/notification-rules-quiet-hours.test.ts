@@ -176,3 +176,66 @@ describe('pause notifications for an hour', () => {
     expect(engine.handle({ ...message(3), seq: 3 }).kind).toBe('show');
   });
 });
+
+describe('the wall clock read once a minute', () => {
+  /** The wall time as Intl gives it for this very instant, without any cache. */
+  const direct = (epochMs: number, timeZone: string): { weekday: string; time: string; date: string } => {
+    const parts = new Intl.DateTimeFormat('en-US', { timeZone, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).formatToParts(epochMs);
+    const part = (type: string): string => parts.find((p) => p.type === type)?.value ?? '';
+    return { weekday: part('weekday').toLowerCase(), time: `${part('hour')}:${part('minute')}`, date: `${part('year')}-${part('month')}-${part('day')}` };
+  };
+
+  it('agrees with Intl at every instant across clock changes, half-hour zones and a zone whose offset had seconds', () => {
+    const cases: [string, string][] = [
+      [BERLIN, '2025-03-30T00:58:00Z'], // spring forward
+      [BERLIN, '2025-10-26T00:58:00Z'], // fall back
+      ['Australia/Lord_Howe', '2025-04-05T14:58:00Z'], // a 30-minute change
+      ['Asia/Kathmandu', '2025-06-14T00:00:00Z'], // UTC+5:45
+      ['Africa/Monrovia', '1972-01-06T23:58:00Z'], // -0:44:30 to UTC, in 1972
+      ['Europe/Amsterdam', '1937-06-30T23:38:00Z'], // +0:19:32 to +0:20
+    ];
+    for (const [zone, fromIso] of cases) {
+      const from = Date.parse(fromIso);
+      // Every 7 s over 6 minutes, then back over the same span, so cached minutes are read again.
+      const instants = Array.from({ length: 52 }, (_, i) => from + i * 7_000);
+      for (const t of [...instants, ...instants.reverse()]) {
+        const wall = wallTime(t, zone);
+        expect({ weekday: wall.weekday, time: wall.time, date: wall.date }, `${zone} at ${new Date(t).toISOString()}`).toEqual(direct(t, zone));
+        expect(wall.minuteOfDay).toBe(Number(wall.time.slice(0, 2)) * 60 + Number(wall.time.slice(3)));
+      }
+    }
+  });
+
+  it('decides a burst of 1,000 messages in quiet hours with a few Intl calls, not a thousand', () => {
+    const settings = notificationRulesSchema.parse({ quietHours: { enabled: true, windows: [{ days: ['fri'], start: '22:00', end: '07:00' }] } });
+    const clock = { nowMs: Date.parse('2025-06-13T21:30:00Z') }; // Friday 23:30 in Berlin
+    const engine = new NotificationRules({ settings, now: () => clock.nowMs, timeZone: 'Europe/Vienna' });
+    const format = Intl.DateTimeFormat.prototype.formatToParts;
+    let calls = 0;
+    Intl.DateTimeFormat.prototype.formatToParts = function (this: Intl.DateTimeFormat, date?: Date | number) {
+      calls += 1;
+      return format.call(this, date);
+    };
+    try {
+      const effects = Array.from({ length: 1000 }, (_, i) => {
+        clock.nowMs += 10; // ten seconds in all: within one or two wall-clock minutes
+        return engine.handle({ seq: i + 1, connectionId: 'c', channel: 'Ops', title: 't', body: 'b', priority: 3, tags: [] });
+      });
+      expect(effects.every((e) => e.kind === 'none' && e.reason === 'priority 3: quiet hours (fri 22:00-07:00)')).toBe(true);
+    } finally {
+      Intl.DateTimeFormat.prototype.formatToParts = format;
+    }
+    // Each new minute is read at its instant and at both of its ends.
+    expect(calls).toBeLessThanOrEqual(6);
+  });
+
+  it('ends quiet hours on the minute, however the minutes before were remembered', () => {
+    const berlinMorning = Date.parse('2025-06-14T04:59:00Z'); // Saturday 06:59 in Berlin, end of Friday night
+    for (let t = berlinMorning; t < berlinMorning + 60_000; t += 997) expect(activeQuietWindow(nights, t, BERLIN)).toBeDefined();
+    expect(activeQuietWindow(nights, berlinMorning + 60_000, BERLIN)).toBeUndefined();
+    expect(activeQuietWindow(nights, berlinMorning + 59_999, BERLIN)).toBeDefined();
+    // New settings are read at once, in the same minute.
+    expect(activeQuietWindow(quiet([{ days: ['sat'], start: '06:00', end: '06:30' }]), berlinMorning, BERLIN)).toBeUndefined();
+    expect(activeQuietWindow({ ...nights, enabled: false }, berlinMorning, BERLIN)).toBeUndefined();
+  });
+});

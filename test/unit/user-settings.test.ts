@@ -226,6 +226,27 @@ describe('effectiveConfig', () => {
     expect(effective.connections[0]?.subscriptions.map((s) => s.topic)).toEqual(['mine', 'alerts/#']);
   });
 
+  it('keeps a mandatory subscription as the organisation set it when an edit renames its channel', () => {
+    const choices = user({
+      connections: { added: [{ id: 'office', url: 'mqtt://broker.example:1883', subscriptions: [{ topic: 'alerts/#', channel: 'Muted by me', qos: 0 }] }], removed: [] },
+    });
+    const effective = effectiveConfig(baseConfig, choices, [], { policy: { mandatory: [{ connectionId: 'office', topic: 'alerts/#' }] } });
+    expect(effective.connections[0]?.subscriptions).toEqual([expect.objectContaining({ topic: 'alerts/#', channel: 'Alerts', qos: 1 })]);
+  });
+
+  it('treats a channel called like an object property as any other channel', () => {
+    let choices = user();
+    for (const name of ['constructor', 'toString']) choices = setChannelRule(choices, name, { muted: true }, 0);
+    // "__proto__" could not be a key of the rules: it is refused by name.
+    expect(() => setChannelRule(choices, '__proto__', { muted: true }, 0)).toThrow(/cannot be "__proto__"/);
+    const effective = effectiveConfig(baseConfig, choices, []);
+    for (const name of ['constructor', 'toString']) {
+      expect(Object.hasOwn(effective.notifications.channels, name), name).toBe(true);
+      expect(channelRuleView(effective, name), name).toEqual({ muted: true, mutedUntilMs: null, minPriority: 1, sound: true });
+    }
+    expect(channelRuleView(effective, 'hasOwnProperty')).toEqual({ muted: false, mutedUntilMs: null, minPriority: 1, sound: true });
+  });
+
   it('subscribes and unsubscribes per connection, never from a mandatory channel', () => {
     let choices = user();
     choices = setSubscribed(choices, 'office', { topic: 'news/#', channel: 'News', qos: 0 }, true);
@@ -501,6 +522,8 @@ describe('addOrReplaceConnection and removeConnection', () => {
     const mandatory = policyOf({ mandatory: [{ connectionId: 'ops', topic: 'ops' }] });
     expect(() => removeConnection(user(), 'ops', mandatory)).toThrow(LockedError);
     expect(() => addOrReplaceConnection(user(), { ...personal, id: 'ops2' }, 'ops', mandatory)).toThrow(LockedError);
-    expect(() => addOrReplaceConnection(user(), { id: 'ops', kind: 'ntfy', url: 'https://n2.example', subscriptions: [{ topic: 'x', channel: 'X' }] }, 'ops', mandatory)).not.toThrow();
+    // Nor edited: another server or other credentials would silence the channels the organisation requires.
+    expect(connectionLockedReason(mandatory, 'ops')).toBe(REASON);
+    expect(() => addOrReplaceConnection(user(), { id: 'ops', kind: 'ntfy', url: 'https://n2.example', subscriptions: [{ topic: 'x', channel: 'X' }] }, 'ops', mandatory)).toThrow(LockedError);
   });
 });

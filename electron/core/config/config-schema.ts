@@ -17,6 +17,38 @@ const receiptStatusesSchema = z
   .array(z.enum(RECEIPT_STATUSES, { error: `must be one of ${RECEIPT_STATUSES.join(', ')}` }))
   .refine((list) => new Set(list).size === list.length, 'each status may appear only once');
 
+/** A channel's name: 1 to 100 characters, and not "__proto__" (it could not be a key of the rules). */
+export const channelNameSchema = z
+  .string()
+  .min(1, 'must name the channel')
+  .max(100)
+  .refine((name) => name !== '__proto__', 'cannot be "__proto__"');
+
+/**
+ * Why a string is not a usable MQTT topic filter, or undefined: no U+0000, at most 65,535 bytes of
+ * UTF-8, `#` only as the whole last level, `+` only as a whole level (MQTT 3.1.1 and 5, 4.7).
+ */
+export function topicFilterProblem(filter: string): string | undefined {
+  if (filter.includes('\u0000')) return 'must not contain the character U+0000';
+  if (Buffer.byteLength(filter, 'utf8') > 65_535) return 'must be at most 65,535 bytes long';
+  const levels = filter.split('/');
+  for (const [i, level] of levels.entries()) {
+    if (level.includes('#') && (level !== '#' || i !== levels.length - 1)) return 'may use # only as the whole last level (a/b/#)';
+    if (level.includes('+') && level !== '+') return 'may use + only as a whole level (a/+/c)';
+  }
+  return undefined;
+}
+
+/** A topic filter, checked by topicFilterProblem. */
+const topicFilterSchema = (empty: string) =>
+  z
+    .string()
+    .min(1, empty)
+    .superRefine((filter, ctx) => {
+      const problem = topicFilterProblem(filter);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
 /**
  * One MQTT subscription: a topic filter, its QoS and the channel its messages belong to.
  *
@@ -25,9 +57,9 @@ const receiptStatusesSchema = z
  */
 export const subscriptionSchema = z
   .object({
-    topic: z.string().min(1, 'must be a non-empty MQTT topic filter'),
+    topic: topicFilterSchema('must be a non-empty MQTT topic filter'),
     qos: qosSchema.default(1),
-    channel: z.string().min(1, 'must name the channel').max(100),
+    channel: channelNameSchema,
     kind: z.enum(['notification', 'data'], { error: 'must be "notification" or "data"' }).default('notification'),
     /** Critical channels keep a short heartbeat even on low battery. */
     critical: z.boolean().default(false),
@@ -93,8 +125,8 @@ export const reconnectSchema = z
  */
 export const offeredChannelSchema = z
   .object({
-    topic: z.string().min(1, 'must be a non-empty topic (an MQTT filter, or an ntfy topic)').max(1000),
-    channel: z.string().min(1, 'must name the channel').max(100),
+    topic: topicFilterSchema('must be a non-empty topic (an MQTT filter, or an ntfy topic)').pipe(z.string().max(1000)),
+    channel: channelNameSchema,
     description: z.string().max(500).optional(),
     kind: z.enum(['notification', 'data'], { error: 'must be "notification" or "data"' }).default('notification'),
   })
@@ -196,7 +228,7 @@ export const mqttConnectionSchema = z
 export const ntfySubscriptionSchema = z
   .object({
     topic: z.string().regex(/^[-_A-Za-z0-9]{1,64}$/, 'must be an ntfy topic: 1 to 64 letters, digits, - or _'),
-    channel: z.string().min(1, 'must name the channel').max(100),
+    channel: channelNameSchema,
     critical: z.boolean().default(false),
     receipts: receiptStatusesSchema.optional(),
   })

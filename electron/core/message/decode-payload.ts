@@ -28,8 +28,16 @@ const CONTROL_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u20
  */
 const MAX_TIME_SEC = 100_000_000_000;
 
+/**
+ * Anything cleanText would change: a carriage return, a byte-order mark (anywhere, to keep it simple)
+ * or one of CONTROL_CHARS. Text without any is returned as it is, without three replaces.
+ */
+// eslint-disable-next-line no-control-regex
+const NEEDS_CLEANING = /[\r\ufeff\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
 /** Removes control characters, bidi overrides and the byte-order mark, normalises line breaks. */
 export function cleanText(text: string): string {
+  if (!NEEDS_CLEANING.test(text)) return text;
   return text.replace(/\r\n?/g, '\n').replace(/^\ufeff/, '').replace(CONTROL_CHARS, '');
 }
 
@@ -53,16 +61,17 @@ const actionSchema = z.object({
   url: httpUrlSchema,
 });
 
+/** A message id or sequence id. */
+const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+/**
+ * The reference for what a JSON message may hold: every payload the fast path (parseCommonShape) does not
+ * accept outright is decided here, with its error messages.
+ */
 const jsonMessageSchema = z.object({
-  id: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1 to 128 letters, digits or _ . : -')
-    .optional(),
+  id: z.string().regex(ID_PATTERN, 'must be 1 to 128 letters, digits or _ . : -').optional(),
   /** A newer version of the message with this id (or sequence id): it replaces it, in history and on screen. */
-  sequence_id: z
-    .string()
-    .regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'must be 1 to 128 letters, digits or _ . : -')
-    .optional(),
+  sequence_id: z.string().regex(ID_PATTERN, 'must be 1 to 128 letters, digits or _ . : -').optional(),
   title: z.string().max(1024).optional(),
   message: z.string().optional(),
   priority: z.number().int().min(1).max(5).optional(),
@@ -112,34 +121,95 @@ function decodeJson(text: string, channel: string): DecodedMessage {
   } catch (error) {
     throw new PayloadError(`payload is not valid JSON: ${(error as Error).message}`);
   }
+  return decodeJsonValue(value, channel);
+}
+
+/** The validated fields of a JSON message, as the schema gives them. */
+export type JsonMessage = z.output<typeof jsonMessageSchema>;
+
+/** The fields of a JSON message as the schema alone validates them (the reference), or a PayloadError naming the first problem. */
+export function parseWithSchema(value: unknown): JsonMessage {
   const result = jsonMessageSchema.safeParse(value);
   if (!result.success) {
     const issue = result.error.issues[0];
     const field = issue?.path.join('.') || 'payload';
     throw new PayloadError(`field "${field}" ${issue?.message ?? 'is invalid'}`);
   }
-  const m = result.data;
+  return result.data;
+}
+
+/**
+ * The fast path of decoding: the common shape checked by hand, an object with any of id, sequence_id,
+ * title, message, priority, tags, time, ack and ack_repeat, each valid.
+ *
+ * It returns undefined whenever it is not sure (another schema field such as click, actions or
+ * receipts, a wrong type, a bound crossed, a string longer in UTF-16 units than its limit, which zod
+ * counts in code points) and the schema then decides, so what is accepted and every error message
+ * stay the schema's. It reads the fields as zod does (by name, unknown ones ignored) and returns what
+ * the schema would; test/unit/decode-payload.test.ts compares the two on many generated payloads.
+ */
+export function parseCommonShape(value: unknown): JsonMessage | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return undefined;
+  const v = value as Record<string, unknown>;
+  if (v.click !== undefined || v.actions !== undefined || v.receipts !== undefined) return undefined;
+  const { id, sequence_id: sequenceId, title, message, priority, tags, time, ack, ack_repeat: ackRepeat } = v;
+  if (id !== undefined && (typeof id !== 'string' || !ID_PATTERN.test(id))) return undefined;
+  if (sequenceId !== undefined && (typeof sequenceId !== 'string' || !ID_PATTERN.test(sequenceId))) return undefined;
+  if (title !== undefined && (typeof title !== 'string' || title.length > 1024)) return undefined;
+  if (message !== undefined && typeof message !== 'string') return undefined;
+  if (priority !== undefined && (typeof priority !== 'number' || !Number.isSafeInteger(priority) || priority < 1 || priority > 5)) return undefined;
+  if (tags !== undefined) {
+    if (!Array.isArray(tags) || tags.length > 64) return undefined;
+    for (let i = 0; i < tags.length; i++) {
+      const tag: unknown = tags[i];
+      if (typeof tag !== 'string' || tag.length > 256) return undefined;
+    }
+  }
+  if (time !== undefined && (typeof time !== 'number' || !Number.isSafeInteger(time) || time < 0 || time > MAX_TIME_SEC)) return undefined;
+  if (ack !== undefined && typeof ack !== 'boolean') return undefined;
+  if (ackRepeat !== undefined && (typeof ackRepeat !== 'number' || !Number.isSafeInteger(ackRepeat) || ackRepeat < 30 || ackRepeat > 86_400)) return undefined;
+  return {
+    id: id as string | undefined,
+    sequence_id: sequenceId as string | undefined,
+    title: title as string | undefined,
+    message: message as string | undefined,
+    priority: priority as number | undefined,
+    tags: tags as string[] | undefined,
+    click: undefined,
+    actions: undefined,
+    time: time as number | undefined,
+    receipts: undefined,
+    ack: ack as boolean | undefined,
+    ack_repeat: ackRepeat as number | undefined,
+  };
+}
+
+/** What decodeJson gives for the parsed JSON `value`; `fastPath: false` validates with the schema alone (for tests). */
+export function decodeJsonValue(value: unknown, channel: string, fastPath = true): DecodedMessage {
+  const m = (fastPath ? parseCommonShape(value) : undefined) ?? parseWithSchema(value);
   const title = cleanText(m.title ?? '').trim();
   const body = cleanText(m.message ?? '').trim();
   if (title === '' && body === '') throw new PayloadError('JSON message has neither "title" nor "message"');
-  return {
+  // Built field by field in the order the spreads used to give, so every message has one shape.
+  const decoded: Mutable<DecodedMessage> = {
     id: m.id,
     title: title === '' ? channel : title,
     body,
     priority: (m.priority ?? 3) as Priority,
-    tags: (m.tags ?? []).map(cleanText),
+    tags: m.tags === undefined || m.tags.length === 0 ? [] : m.tags.map(cleanText),
     click: m.click,
     sentAtMs: m.time === undefined ? undefined : m.time * 1000,
-    ...(m.receipts === undefined ? {} : { receipts: [...new Set(m.receipts)] }),
-    ...(m.ack === true ? { requiresAck: true } : {}),
-    ...(m.sequence_id === undefined ? {} : { sequenceId: m.sequence_id }),
-    ...(m.actions === undefined && m.ack_repeat === undefined
-      ? {}
-      : {
-          extra: {
-            ...(m.actions === undefined ? {} : { actions: m.actions.map((a) => ({ ...a, label: cleanText(a.label), clear: false })) }),
-            ...(m.ack_repeat === undefined ? {} : { ackRepeatSec: m.ack_repeat }),
-          },
-        }),
   };
+  if (m.receipts !== undefined) decoded.receipts = [...new Set(m.receipts)];
+  if (m.ack === true) decoded.requiresAck = true;
+  if (m.sequence_id !== undefined) decoded.sequenceId = m.sequence_id;
+  if (m.actions !== undefined || m.ack_repeat !== undefined) {
+    const extra: Record<string, unknown> = {};
+    if (m.actions !== undefined) extra.actions = m.actions.map((a) => ({ ...a, label: cleanText(a.label), clear: false }));
+    if (m.ack_repeat !== undefined) extra.ackRepeatSec = m.ack_repeat;
+    decoded.extra = extra;
+  }
+  return decoded;
 }
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

@@ -34,6 +34,17 @@ export function notificationActions(message: Pick<StoredMessage, 'extra' | 'requ
   return buttons;
 }
 
+/** A connection's open backlog window. */
+interface Backlog {
+  timer: NodeJS.Timeout;
+  /** It ends at this instant (epoch ms, on the center's clock) whatever arrives. */
+  hardEndMs: number;
+  /** It ends at this instant (performance.now()) unless a message extends it. */
+  endsAt: number;
+  /** When the armed timer fires (performance.now()); never after `endsAt`. */
+  firesAt: number;
+}
+
 /** What the center asks of its owner (the hub). */
 export interface NotificationCenterHost {
   /** The notification of this message was shown (for the displayed receipt). */
@@ -60,8 +71,8 @@ export class NotificationCenter {
   readonly #logger: Logger;
   readonly #host: NotificationCenterHost;
   readonly #now: () => number;
-  /** Open backlog windows: connection id → [quiet timer, hard end]. */
-  readonly #backlogs = new Map<string, { quiet: NodeJS.Timeout; hardEndMs: number }>();
+  /** Open backlog windows by connection id. */
+  readonly #backlogs = new Map<string, Backlog>();
   #repeatTimer: NodeJS.Timeout | undefined;
   #stopped = false;
 
@@ -99,12 +110,10 @@ export class NotificationCenter {
     for (const message of added) {
       const backlog = this.#backlogs.get(message.connectionId);
       if (backlog) this.#extendBacklog(message.connectionId, backlog.hardEndMs);
+      // The stored message itself, unless the sender asked for a repeat interval (kept in `extra`).
       const ackRepeat = message.extra?.ackRepeatSec;
-      const effect = this.#rules.handle({
-        ...message,
-        ...(typeof ackRepeat === 'number' ? { ackRepeatSec: ackRepeat } : {}),
-        fromBacklog: backlog !== undefined,
-      });
+      const ruleMessage = typeof ackRepeat === 'number' ? { ...message, ackRepeatSec: ackRepeat } : message;
+      const effect = this.#rules.handle(ruleMessage, backlog !== undefined);
       this.#perform(effect, message);
     }
     this.#armRepeats();
@@ -145,17 +154,40 @@ export class NotificationCenter {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#repeatTimer);
-    for (const { quiet } of this.#backlogs.values()) clearTimeout(quiet);
+    for (const { timer } of this.#backlogs.values()) clearTimeout(timer);
     this.#backlogs.clear();
   }
 
+  /**
+   * The backlog of `connectionId` lasts until BACKLOG_QUIET_MS from now, never past `hardEndMs`.
+   *
+   * Called for every message of a backlog, so it does not re-arm a timer each time: the armed timer
+   * stays while it fires no later than the new end, and when it fires it waits for whatever is left.
+   */
   #extendBacklog(connectionId: string, hardEndMs: number): void {
-    const existing = this.#backlogs.get(connectionId);
-    if (existing) clearTimeout(existing.quiet);
     const wait = Math.max(0, Math.min(BACKLOG_QUIET_MS, hardEndMs - this.#now()));
-    const quiet = setTimeout(() => this.#endBacklog(connectionId), wait);
-    quiet.unref?.();
-    this.#backlogs.set(connectionId, { quiet, hardEndMs });
+    const endsAt = performance.now() + wait;
+    const existing = this.#backlogs.get(connectionId);
+    if (existing !== undefined) {
+      existing.hardEndMs = hardEndMs;
+      existing.endsAt = endsAt;
+      if (existing.firesAt <= endsAt) return;
+      clearTimeout(existing.timer);
+    }
+    const backlog = existing ?? { timer: undefined as unknown as NodeJS.Timeout, hardEndMs, endsAt, firesAt: endsAt };
+    this.#armBacklog(connectionId, backlog, wait);
+    this.#backlogs.set(connectionId, backlog);
+  }
+
+  #armBacklog(connectionId: string, backlog: Backlog, waitMs: number): void {
+    backlog.firesAt = performance.now() + waitMs;
+    backlog.timer = setTimeout(() => {
+      if (this.#backlogs.get(connectionId) !== backlog) return;
+      const left = backlog.endsAt - performance.now();
+      if (left > 0) this.#armBacklog(connectionId, backlog, left);
+      else this.#endBacklog(connectionId);
+    }, waitMs);
+    backlog.timer.unref?.();
   }
 
   #endBacklog(connectionId: string): void {

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { writeFileAtomically } from '../atomic-file.ts';
 import { z } from 'zod';
 import type { UiChannelRule, UiLock, UiSettings, UiSettingsPatch } from '../../api/contract.ts';
-import { checkSecretFreeConnection, configSchema, connectionSchema, type Config, type ConnectionConfig } from '../config/config-schema.ts';
+import { channelNameSchema, checkSecretFreeConnection, configSchema, connectionSchema, type Config, type ConnectionConfig } from '../config/config-schema.ts';
 import { FieldErrors, LockedError } from '../config/connection-input.ts';
 import { describeIssues } from '../config/load-config.ts';
 import { isLocked, type MandatoryChannel, type PolicyOutcome } from '../config/policy.ts';
@@ -94,7 +94,7 @@ export const userSettingsSchema = z
         /** The global sound switch. */
         sound: z.boolean().optional(),
         /** Per channel name. */
-        channels: z.record(z.string().min(1).max(100), channelChoiceSchema).optional(),
+        channels: z.record(channelNameSchema, channelChoiceSchema).optional(),
       })
       .strict()
       .default({}),
@@ -288,7 +288,7 @@ export function effectiveConfig(
   const sound = user.notifications.sound !== undefined && free('notifications.sound') ? user.notifications.sound : n.sound;
   const channels: Record<string, ChannelRule> = { ...n.channels };
   for (const [name, choice] of Object.entries(user.notifications.channels ?? {})) {
-    const rule: ChannelRule = { ...(n.channels[name] ?? DEFAULT_CHANNEL_RULE) };
+    const rule: ChannelRule = { ...((Object.hasOwn(n.channels, name) ? n.channels[name] : undefined) ?? DEFAULT_CHANNEL_RULE) };
     const at = (field: string): boolean => free(`notifications.channels.${name}.${field}`);
     if (choice.muted !== undefined && at('muted')) rule.muted = choice.muted;
     if (choice.mutedUntilMs !== undefined && at('mutedUntilMs')) {
@@ -297,7 +297,8 @@ export function effectiveConfig(
     }
     if (choice.minPriority !== undefined && at('minPriority')) rule.minPriority = choice.minPriority;
     if (choice.sound !== undefined && at('sound')) rule.sound = choice.sound;
-    channels[name] = rule;
+    // An own property whatever the name ("__proto__" included).
+    Object.defineProperty(channels, name, { value: rule, enumerable: true, writable: true, configurable: true });
   }
 
   // Retention.
@@ -390,9 +391,14 @@ function personsConnections(
 
 /** A connection the person edited, with the mandatory subscriptions of the one it replaces added back. */
 function keepMandatory(edited: ConnectionConfig, original: ConnectionConfig, policy: PolicyProvisions): ConnectionConfig {
-  const missing = original.subscriptions.filter((s) => isMandatory(policy, original.id, s.topic) && !edited.subscriptions.some((e) => e.topic === s.topic));
-  if (missing.length === 0) return edited;
-  const parsed = connectionSchema.safeParse({ ...edited, subscriptions: [...edited.subscriptions, ...missing] });
+  // The organisation's subscriptions stay exactly as it set them (channel, kind, QoS, critical): an
+  // edit can neither drop one nor rename its channel to escape its rules.
+  const required = original.subscriptions.filter((s) => isMandatory(policy, original.id, s.topic));
+  if (required.length === 0) return edited;
+  const byTopic = new Map(required.map((s) => [s.topic, s]));
+  const kept = edited.subscriptions.map((s) => byTopic.get(s.topic) ?? s);
+  const missing = required.filter((s) => !edited.subscriptions.some((e) => e.topic === s.topic));
+  const parsed = connectionSchema.safeParse({ ...edited, subscriptions: [...kept, ...missing] });
   return parsed.success ? parsed.data : original;
 }
 
@@ -540,7 +546,8 @@ export function channelRuleLockedReason(policy: Pick<PolicyOutcome, 'source' | '
 
 /** A channel's rule as the Channels screen shows it, from the effective configuration. */
 export function channelRuleView(effective: Config, channel: string): UiChannelRule {
-  const rule = effective.notifications.channels[channel] ?? DEFAULT_CHANNEL_RULE;
+  const channels = effective.notifications.channels;
+  const rule = (Object.hasOwn(channels, channel) ? channels[channel] : undefined) ?? DEFAULT_CHANNEL_RULE;
   return { muted: rule.muted, mutedUntilMs: rule.mutedUntilMs ?? null, minPriority: rule.minPriority, sound: rule.sound };
 }
 
@@ -562,7 +569,10 @@ export function setChannelRule(
     const reason = channelRuleLockedReason(policy, channel);
     if (reason !== null) throw lockedError(`notifications.channels.${channel}`, reason, [`The rules of channel "${channel}"`, 'are']);
   }
-  const rule: Record<string, unknown> = { ...(user.notifications.channels?.[channel] ?? {}) };
+  const named = channelNameSchema.safeParse(channel);
+  if (!named.success) throw new FieldErrors(named.error.issues.map((issue) => ({ path: 'channel', message: issue.message })));
+  const mine = user.notifications.channels;
+  const rule: Record<string, unknown> = { ...((mine && Object.hasOwn(mine, channel) ? mine[channel] : undefined) ?? {}) };
   if (change.muteMinutes !== undefined) {
     rule.muted = false;
     rule.mutedUntilMs = Math.round(now + change.muteMinutes * 60_000);
@@ -591,7 +601,7 @@ export function setSubscribed(
   if (!subscribed && policy !== undefined && isMandatory(policy, connectionId, sub.topic)) {
     throw lockedError(`subscriptions.${connectionId}`, lockReason(policy), [`The channel "${sub.channel}"`, 'is']);
   }
-  const before = user.subscriptions?.[connectionId] ?? { added: [], removed: [] };
+  const before = (user.subscriptions && Object.hasOwn(user.subscriptions, connectionId) ? user.subscriptions[connectionId] : undefined) ?? { added: [], removed: [] };
   const added = before.added.filter((a) => a.topic !== sub.topic);
   const removed = before.removed.filter((topic) => topic !== sub.topic);
   if (subscribed) added.push(sub);
@@ -600,9 +610,15 @@ export function setSubscribed(
 }
 
 /** Why the person may not edit or remove a connection, or null. */
-export function connectionLockedReason(policy: Pick<PolicyOutcome, 'source' | 'locked' | 'provisionedConnections'>, id: string): string | null {
+export function connectionLockedReason(
+  policy: Pick<PolicyOutcome, 'source' | 'locked' | 'provisionedConnections'> & Partial<Pick<PolicyOutcome, 'mandatory'>>,
+  id: string,
+): string | null {
   if ((policy.provisionedConnections ?? []).includes(id)) return `Set up by your organisation (${policy.source === undefined ? 'managed policy' : `managed policy ${policy.source}`})`;
   if (isLocked(policy.locked, 'connections')) return lockReason(policy);
+  // Its server and credentials carry channels the organisation requires: pointing it elsewhere would
+  // silence them.
+  if (carriesMandatory(policy, id)) return lockReason(policy);
   return null;
 }
 

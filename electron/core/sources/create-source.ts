@@ -24,6 +24,8 @@ export interface SourceDeps {
     readonly session?: SessionState | undefined;
     /** The broker's retained channel directory (the connection's `directory.topic`), when it has one. */
     readonly onDirectory?: ((payload: Buffer) => void) | undefined;
+    /** No persistent session (a connection test). */
+    readonly cleanStart?: boolean | undefined;
   };
   /** ntfy: where events go and where the resume cursor is kept. */
   readonly ntfy: { readonly sink: NtfySink; readonly cursor: CursorStore };
@@ -72,5 +74,6 @@ export function createSource(connection: ConnectionConfig, deps: SourceDeps): So
     ...(deps.mqtt.session ? { session: deps.mqtt.session } : {}),
     directoryTopic: connection.directory?.topic,
     ...(deps.mqtt.onDirectory ? { onDirectory: deps.mqtt.onDirectory } : {}),
+    ...(deps.mqtt.cleanStart ? { cleanStart: true } : {}),
   });
 }

@@ -115,6 +115,9 @@ export class MqttSource extends SourceBase {
   #config: MqttConnectionConfig;
   readonly #directoryTopic: string | undefined;
   readonly #onDirectory: ((payload: Buffer) => void) | undefined;
+  /** The subscription change in flight on the current link (changes run one after another). */
+  #subscribing: Promise<void> = Promise.resolve();
+  readonly #cleanStart: boolean;
   readonly #matchCache = new Map<string, number>();
   readonly #clientId: string;
   readonly #password: string | undefined;
@@ -159,6 +162,11 @@ export class MqttSource extends SourceBase {
      */
     directoryTopic?: string | undefined;
     onDirectory?: (payload: Buffer) => void;
+    /**
+     * Start without a persistent session (clean start / clean session) and leave none behind: for a
+     * connection test, which must not create a session on the broker that queues messages forever.
+     */
+    cleanStart?: boolean;
   }) {
     super({
       id: options.config.id,
@@ -181,6 +189,7 @@ export class MqttSource extends SourceBase {
     this.#proxyFor = options.proxyFor;
     this.#directoryTopic = options.directoryTopic;
     this.#onDirectory = options.onDirectory;
+    this.#cleanStart = options.cleanStart === true;
   }
 
   /** The subscriptions this connection wants now. */
@@ -198,7 +207,11 @@ export class MqttSource extends SourceBase {
     this.#matchCache.clear();
     const client = this.#client;
     // Resolves once the broker acknowledged (or refused) the change, so a caller can rely on it.
-    if (client?.connected && this.lifecycle.state === 'connected') await this.#subscribe(client, true);
+    if (!client?.connected || this.lifecycle.state !== 'connected') return;
+    // After any SUBSCRIBE or UNSUBSCRIBE still in flight: its record must be saved before this one reads it.
+    const next = this.#subscribing.then(() => this.#subscribe(client, true));
+    this.#subscribing = next.catch(() => undefined);
+    await next;
   }
 
   protected override dropLink(): void {
@@ -272,7 +285,7 @@ export class MqttSource extends SourceBase {
         ? { wsOptions: { ...(agent ? { agent } : {}), ...(this.#config.tls?.serverName ? { servername: this.#config.tls.serverName } : {}) } }
         : {}),
       clientId: this.#clientId,
-      clean: false,
+      clean: this.#cleanStart,
       protocolVersion: this.#config.protocolVersion,
       ...(this.#config.protocolVersion === 5 ? { properties: { sessionExpiryInterval: this.#config.sessionExpirySec } } : {}),
       ...tls,
@@ -344,7 +357,8 @@ export class MqttSource extends SourceBase {
         this.lifecycle.connected();
         // A decision that came while connecting takes effect now.
         if (this.decision?.active) this.heartbeatChanged(this.decision);
-        void this.#subscribe(client, connack.sessionPresent);
+        // A new link starts a new chain: what was in flight on the old one ended with it.
+        this.#subscribing = this.#subscribe(client, connack.sessionPresent).catch(() => undefined);
         if (presence) {
           client.publish(presence, this.#presencePayload('online'), { qos: this.#config.presence?.qos ?? 1, retain: true });
         }
@@ -536,7 +550,7 @@ export class MqttSource extends SourceBase {
     if (directory !== undefined && !(directory in wanted)) wanted[directory] = v5 ? `1:${DIRECTORY_SUBSCRIPTION_ID}` : '1';
     // Without a session the broker holds nothing: record that first, so a link lost before the SUBACK
     // does not leave an old record claiming subscriptions the new session does not have.
-    if (!sessionPresent) this.#session?.save('{}');
+    if (!sessionPresent) this.#saveSession('{}');
     let held: Record<string, unknown>;
     try {
       held = sessionPresent ? (JSON.parse(this.#session?.load() ?? 'null') as Record<string, unknown> | null) ?? {} : {};
@@ -552,8 +566,8 @@ export class MqttSource extends SourceBase {
     const unsubscribed =
       toUnsubscribe.length > 0 ? new Promise<void>((resolve) => client.unsubscribe(toUnsubscribe, () => resolve())) : Promise.resolve();
     if (changed.length === 0) {
-      this.#session?.save(JSON.stringify(wanted));
-      return unsubscribed;
+      // Recorded once the broker confirmed the UNSUBSCRIBE: a link lost before keeps the old record.
+      return unsubscribed.then(() => this.#saveSession(JSON.stringify(wanted)));
     }
     // One SUBSCRIBE per filter with MQTT 5: an identifier belongs to a whole SUBSCRIBE packet.
     const batches = v5
@@ -568,7 +582,7 @@ export class MqttSource extends SourceBase {
       if (--remaining > 0 || failed) return;
       const heldNow: Record<string, string> = { ...wanted };
       for (const topic of refusedTopics) delete heldNow[topic];
-      this.#session?.save(JSON.stringify(heldNow));
+      this.#saveSession(JSON.stringify(heldNow));
       settle();
     };
     for (const batch of batches) {
@@ -581,7 +595,8 @@ export class MqttSource extends SourceBase {
           this.emit('status', this.status());
           return;
         }
-        for (const g of (granted ?? []).filter((g) => g.qos === 128)) {
+        // 0x80 (MQTT 3.1.1) and every MQTT 5 reason code from 0x80 up refuse the subscription.
+        for (const g of (granted ?? []).filter((g) => g.qos >= 128)) {
           refusedTopics.add(g.topic);
           this.lastError = `the broker refused the subscription to "${g.topic}"`;
           this.#logger.warn('subscription refused', { connection: this.#config.id, topic: g.topic });
@@ -591,6 +606,15 @@ export class MqttSource extends SourceBase {
       });
     }
     return Promise.all([settled, unsubscribed]).then(() => undefined);
+  }
+
+  /** Saves the session's subscription record; a failing store is logged, never thrown into mqtt.js. */
+  #saveSession(value: string): void {
+    try {
+      this.#session?.save(value);
+    } catch (error) {
+      this.#logger.error('could not record the session\u2019s subscriptions', { connection: this.#config.id, error: (error as Error).message });
+    }
   }
 
   /**

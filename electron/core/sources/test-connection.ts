@@ -42,8 +42,10 @@ export async function testConnection(
     mqtt: {
       clientId: `pd-test-${randomBytes(6).toString('hex')}`,
       deviceId: 'connection-test',
-      // Nothing received during a test is kept: with clean start and expiry 0 the broker forgets it too.
+      // Nothing received during a test is kept: with clean start and expiry 0 the broker forgets it too
+      // (MQTT 3.1.1 has no expiry: the clean session flag alone leaves nothing behind).
       sink: { accept: () => true },
+      cleanStart: true,
     },
     ntfy: { sink: { message: () => true, remove: () => undefined }, cursor: { load: () => undefined, save: () => undefined } },
   });

@@ -12,7 +12,7 @@ import { formatWallTime } from './local-time.ts';
 import { describePresentation, presentationFor, type Presentation } from './priority-presentation.ts';
 import { adjustPriority, type FilterableMessage, type PriorityAdjustment } from './priority-filters.ts';
 import { activeQuietWindow, describeQuietWindow } from './quiet-hours.ts';
-import { DEFAULT_CHANNEL_RULE, type ChannelRule, type NotificationPolicy, type NotificationRuleSettings } from './rule-settings.ts';
+import { clampPriority, DEFAULT_CHANNEL_RULE, type ChannelRule, type NotificationPolicy, type NotificationRuleSettings, type QuietWindow } from './rule-settings.ts';
 
 /** What the rules need to know about a message; a StoredMessage plus the flags below fits. */
 export interface RuleMessage extends FilterableMessage {
@@ -87,39 +87,40 @@ export function urgentBypass(settings: NotificationRuleSettings, policy: Notific
  * Every message lands in history whatever this says; the decision is only about the pop-up.
  */
 export function decideNotification(message: RuleMessage, settings: NotificationRuleSettings, context: RuleContext): RuleDecision {
-  const adjusted = adjustPriority(message, settings.filters);
-  const priority = adjusted.priority;
-  const label = priorityLabel(adjusted);
-  const suppress = (rule: SuppressingRule, why: string): SuppressedDecision => ({ show: false, priority, rule, reason: `${label}: ${why}` });
+  // Without filters (the usual case) the priority is the message's and the label a constant.
+  const adjusted = settings.filters.length === 0 ? undefined : adjustPriority(message, settings.filters);
+  const priority = adjusted === undefined ? clampPriority(message.priority + 0) : adjusted.priority;
+  const label = adjusted === undefined || adjusted.matched.length === 0 ? PRIORITY_LABELS[priority] : priorityLabel(adjusted);
 
   const channel = channelRuleFor(settings, message.channel);
   const muted = muteReason(message.channel, channel, context);
-  if (muted !== undefined) return suppress('mute', muted);
-  if (priority === 1) return suppress('priority', 'history only');
-  if (priority < channel.minPriority) return suppress('min-priority', `below the minimum priority ${channel.minPriority} of channel "${message.channel}"`);
+  if (muted !== undefined) return suppress(priority, label, 'mute', muted);
+  if (priority === 1) return suppress(priority, label, 'priority', 'history only');
+  if (priority < channel.minPriority) return suppress(priority, label, 'min-priority', `below the minimum priority ${channel.minPriority} of channel "${message.channel}"`);
 
-  const notes: string[] = [];
+  // The reason: the presentation, then any notes, joined by "; ".
+  let reason = label === PRIORITY_LABELS[priority] ? REASON_HEADS[priority] : `${label}: ${describePresentation(priority)}`;
   const quiet = quietReason(settings, context);
   if (quiet !== undefined) {
     const bypass = urgentBypass(settings, context.policy);
-    if (priority === 5 && bypass.allowed) notes.push(`passes ${quiet.why} as urgent (${bypass.by})`);
-    else return suppress(quiet.rule, priority === 5 ? `${quiet.why}; urgent messages may not pass (${bypass.by})` : quiet.why);
+    if (priority === 5 && bypass.allowed) reason += `; passes ${quiet.why} as urgent (${bypass.by})`;
+    else return suppress(priority, label, quiet.rule, priority === 5 ? `${quiet.why}; urgent messages may not pass (${bypass.by})` : quiet.why);
   }
 
-  const presentation = presentationFor(priority);
+  const presentation = PRESENTATIONS[priority];
   let { silent, sound } = presentation;
   if (!settings.sound) {
     silent = true;
     sound = false;
-    notes.push('sound off for all notifications');
+    reason += '; sound off for all notifications';
   } else if (!channel.sound) {
     silent = true;
     sound = false;
-    notes.push(`sound off for channel "${message.channel}"`);
+    reason += `; sound off for channel "${message.channel}"`;
   }
   const requiresAck = message.requiresAck === true;
   const repeatSec = requiresAck ? ackRepeatSec(message.ackRepeatSec, settings.critical) : undefined;
-  if (repeatSec !== undefined) notes.push(`requires acknowledgement, repeated every ${repeatSec} s`);
+  if (repeatSec !== undefined) reason += `; requires acknowledgement, repeated every ${repeatSec} s`;
   return {
     show: true,
     priority,
@@ -129,8 +130,25 @@ export function decideNotification(message: RuleMessage, settings: NotificationR
     sticky: presentation.sticky || requiresAck,
     requiresAck,
     ackRepeatSec: repeatSec,
-    reason: [`${label}: ${describePresentation(priority)}`, ...notes].join('; '),
+    reason,
   };
+}
+
+/** "priority 3", by priority. */
+const PRIORITY_LABELS: Readonly<Record<Priority, string>> = { 1: 'priority 1', 2: 'priority 2', 3: 'priority 3', 4: 'priority 4', 5: 'priority 5' };
+/** The presentation of each priority, read per message (presentationFor builds a new object). */
+const PRESENTATIONS: Readonly<Record<Priority, Presentation>> = { 1: presentationFor(1), 2: presentationFor(2), 3: presentationFor(3), 4: presentationFor(4), 5: presentationFor(5) };
+/** The start of the reason of a shown message when no filter matched: "priority 3: pop-up". */
+const REASON_HEADS: Readonly<Record<Priority, string>> = {
+  1: `priority 1: ${describePresentation(1)}`,
+  2: `priority 2: ${describePresentation(2)}`,
+  3: `priority 3: ${describePresentation(3)}`,
+  4: `priority 4: ${describePresentation(4)}`,
+  5: `priority 5: ${describePresentation(5)}`,
+};
+
+function suppress(priority: Priority, label: string, rule: SuppressingRule, why: string): SuppressedDecision {
+  return { show: false, priority, rule, reason: `${label}: ${why}` };
 }
 
 function priorityLabel(adjusted: PriorityAdjustment): string {
@@ -154,6 +172,17 @@ function quietReason(settings: NotificationRuleSettings, context: RuleContext): 
     return { rule: 'pause', why: `notifications paused until ${formatWallTime(context.pausedUntilMs, context.timeZone)}` };
   }
   const window = activeQuietWindow(settings.quietHours, context.nowMs, context.timeZone);
-  if (window !== undefined) return { rule: 'quiet-hours', why: `quiet hours (${describeQuietWindow(window)})` };
+  if (window !== undefined) return { rule: 'quiet-hours', why: quietWhy(window) };
   return undefined;
+}
+
+/** The last window described, so a night's messages do not describe it again one by one. */
+let described: { window: QuietWindow; days: QuietWindow['days']; start: string; end: string; why: string } | undefined;
+
+function quietWhy(window: QuietWindow): string {
+  const last = described;
+  if (last !== undefined && last.window === window && last.days === window.days && last.start === window.start && last.end === window.end) return last.why;
+  const why = `quiet hours (${describeQuietWindow(window)})`;
+  described = { window, days: window.days, start: window.start, end: window.end, why };
+  return why;
 }

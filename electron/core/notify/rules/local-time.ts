@@ -76,12 +76,60 @@ export function systemTimeZone(nowMs: number = Date.now()): string {
   return systemZone.zone;
 }
 
+/** The last wall times read in one zone, by UTC minute (a few slots: now, a pause's end, a mute's end). */
+interface ZoneCache {
+  readonly minutes: number[];
+  readonly walls: WallTime[];
+  next: number;
+}
+
+const CACHE_SLOTS = 4;
+const wallCache = new Map<string, ZoneCache>();
+
 /**
  * The wall-clock time in `timeZone` at `epochMs`.
+ *
+ * Read once per UTC minute and zone, not per call: a burst of a thousand messages costs one or two
+ * Intl calls, not a thousand. A minute's reading is kept only when its first and last millisecond show
+ * the same local minute (every offset in use today is a whole number of minutes, and clocks change
+ * on a minute); otherwise, as in some zones before 1972, each instant of that minute is read on its own.
  *
  * Throws a RangeError naming the zone when the runtime does not know it.
  */
 export function wallTime(epochMs: number, timeZone: string): WallTime {
+  const minute = Math.floor(epochMs / 60_000);
+  let cache = wallCache.get(timeZone);
+  if (cache !== undefined) {
+    const index = cache.minutes.indexOf(minute);
+    if (index >= 0) return cache.walls[index] as WallTime;
+  }
+  const wall = readWallTime(epochMs, timeZone);
+  if (!Number.isFinite(minute)) return wall;
+  const start = minute * 60_000;
+  let first: WallTime;
+  let last: WallTime;
+  try {
+    first = start === epochMs ? wall : readWallTime(start, timeZone);
+    last = start + 59_999 === epochMs ? wall : readWallTime(start + 59_999, timeZone);
+  } catch {
+    return wall; // the minute reaches past the dates Intl can show
+  }
+  if (!sameWallTime(first, last) || !sameWallTime(first, wall)) return wall;
+  if (cache === undefined) {
+    cache = { minutes: [], walls: [], next: 0 };
+    wallCache.set(timeZone, cache);
+  }
+  cache.minutes[cache.next] = minute;
+  cache.walls[cache.next] = first;
+  cache.next = (cache.next + 1) % CACHE_SLOTS;
+  return first;
+}
+
+function sameWallTime(a: WallTime, b: WallTime): boolean {
+  return a.weekday === b.weekday && a.minuteOfDay === b.minuteOfDay && a.date === b.date && a.time === b.time;
+}
+
+function readWallTime(epochMs: number, timeZone: string): WallTime {
   const parts = formatterFor(timeZone).formatToParts(epochMs);
   const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
   const weekday = WEEKDAY_BY_NAME[part('weekday')];

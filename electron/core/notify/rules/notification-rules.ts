@@ -189,8 +189,11 @@ export class NotificationRules {
     this.#pausedUntilMs = undefined;
   }
 
-  /** Decides what to do for one newly stored message. */
-  handle(message: RuleMessage): NotificationEffect {
+  /**
+   * Decides what to do for one newly stored message. `fromBacklog` overrides the message's own flag, so
+   * the owner need not copy a stored message to set it.
+   */
+  handle(message: RuleMessage, fromBacklog: boolean = message.fromBacklog === true): NotificationEffect {
     const tag = notificationTag(message);
     const decision = decideNotification(message, this.#settings, this.#context());
     if (!decision.show) {
@@ -216,12 +219,14 @@ export class NotificationRules {
       return this.#show(message, tag, hushed, { replace: true, repeat: false, note: 'updates the notification of its earlier version silently' });
     }
     const exempt = decision.priority === 5 || decision.requiresAck;
-    if (message.fromBacklog === true && this.#settings.digest.enabled) {
+    if (fromBacklog && this.#settings.digest.enabled) {
       if (exempt) {
         this.#digest.countShown(decision.priority);
       } else {
         this.#alerts.acknowledge(tag);
-        const count = this.#digest.hold({ tag, priority: decision.priority, silent: decision.silent, sound: decision.sound, item: { message, tag, decision } });
+        const count =
+          this.#digest.holdCounted(tag, decision.priority, decision.silent, decision.sound) ??
+          this.#digest.hold({ tag, priority: decision.priority, silent: decision.silent, sound: decision.sound, item: { message, tag, decision } });
         return { kind: 'none', tag, reason: `${decision.reason}; held for the offline digest (${count} so far)` };
       }
     }
@@ -302,13 +307,15 @@ export class NotificationRules {
   }
 
   #context(): RuleContext {
-    return { nowMs: this.#now(), timeZone: this.#timeZone(), pausedUntilMs: this.pausedUntilMs, policy: this.#policy };
+    const nowMs = this.#now();
+    const until = this.#pausedUntilMs;
+    return { nowMs, timeZone: this.#timeZone(), pausedUntilMs: until !== undefined && nowMs < until ? until : undefined, policy: this.#policy };
   }
 
   #admit(pending: Pending, note?: string): ShowEffect | SummaryEffect {
     const { message, tag, decision } = pending;
     const verdict = this.#storm.admit(message.channel, { exempt: decision.priority === 5 || decision.requiresAck });
-    if (verdict.kind === 'pass') return this.#show(message, tag, decision, { replace: false, repeat: false, note: [note, verdict.reason].filter((n) => n !== undefined).join('; ') });
+    if (verdict.kind === 'pass') return this.#show(message, tag, decision, { replace: false, repeat: false, note: note === undefined ? verdict.reason : `${note}; ${verdict.reason}` });
     const sumTag = summaryTag(message.channel);
     this.#onScreen.set(sumTag, { kind: 'summary', channel: message.channel });
     this.#alerts.acknowledge(tag);

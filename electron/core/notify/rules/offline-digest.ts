@@ -41,6 +41,15 @@ export function digestText(count: number, highPriority: number): string {
   return highPriority > 0 ? `${messages}, ${highPriority} high priority` : messages;
 }
 
+const PRIORITY_BITS = 7;
+const SILENT_BIT = 8;
+const SOUND_BIT = 16;
+
+/** What the summary needs of a held message whose item is not kept, in one number. */
+function pack(priority: Priority, silent: boolean, sound: boolean): number {
+  return (priority & PRIORITY_BITS) | (silent ? SILENT_BIT : 0) | (sound ? SOUND_BIT : 0);
+}
+
 /**
  * Collects the messages of one backlog window and, when it closes, gives one summary for them.
  *
@@ -52,8 +61,11 @@ export function digestText(count: number, highPriority: number): string {
  */
 export class OfflineDigest<T> {
   readonly #settings: DigestSettings;
-  /** Held messages by tag; `item` is kept for the first `minMessages` only (see hold). */
-  readonly #held = new Map<string, Omit<DigestEntry<T>, 'item'> & { readonly item: T | undefined }>();
+  /**
+   * Held messages by tag: the entry for the first `minMessages` (see hold), beyond them only what the
+   * summary needs, packed in a number (see pack).
+   */
+  readonly #held = new Map<string, DigestEntry<T> | number>();
   #shownAlone = 0;
   #shownHigh = 0;
 
@@ -76,7 +88,20 @@ export class OfflineDigest<T> {
     this.#held.delete(entry.tag);
     // Only the first messages can ever be released one by one: beyond `minMessages` the backlog is a
     // digest, so a day's backlog keeps its counts here, not every message.
-    this.#held.set(entry.tag, this.#held.size < this.#settings.minMessages ? entry : { ...entry, item: undefined });
+    this.#held.set(entry.tag, this.#held.size < this.#settings.minMessages ? entry : pack(entry.priority, entry.silent, entry.sound));
+    return this.count;
+  }
+
+  /**
+   * Holds a message as `hold` does when it is sure to keep no item for it (more than `minMessages`
+   * are held already), so the caller need not build one; undefined, and nothing held, otherwise: the
+   * caller then calls `hold`.
+   */
+  holdCounted(tag: string, priority: Priority, silent: boolean, sound: boolean): number | undefined {
+    if (this.#held.size <= this.#settings.minMessages) return undefined;
+    // No delete first, as hold does to move the tag last: the order matters only for entries with an
+    // item (released one by one, in order), and this entry has none.
+    this.#held.set(tag, pack(priority, silent, sound));
     return this.count;
   }
 
@@ -103,17 +128,19 @@ export class OfflineDigest<T> {
     const count = held.length + shownAlone;
     if (count < this.#settings.minMessages) {
       // An entry held without its item (a larger backlog that shrank through clears) stays in history only.
-      const items = held.flatMap((e) => (e.item === undefined ? [] : [e.item]));
+      const items = held.flatMap((e) => (typeof e === 'number' ? [] : [e.item]));
       return { kind: 'release', items, reason: `backlog of ${count}, fewer than ${this.#settings.minMessages}: shown one by one` };
     }
-    const highPriority = held.filter((e) => e.priority >= 4).length + shownHigh;
-    const summary: DigestSummary = {
-      count,
-      highPriority,
-      text: digestText(count, highPriority),
-      silent: held.every((e) => e.silent),
-      sound: held.some((e) => e.sound),
-    };
+    let highPriority = shownHigh;
+    let silent = true;
+    let sound = false;
+    for (const e of held) {
+      const packed = typeof e === 'number' ? e : pack(e.priority, e.silent, e.sound);
+      if ((packed & PRIORITY_BITS) >= 4) highPriority += 1;
+      if ((packed & SILENT_BIT) === 0) silent = false;
+      if ((packed & SOUND_BIT) !== 0) sound = true;
+    }
+    const summary: DigestSummary = { count, highPriority, text: digestText(count, highPriority), silent, sound };
     const aloneNote = shownAlone > 0 ? ` (${shownAlone} shown on their own)` : '';
     return { kind: 'digest', summary, reason: `offline digest of ${count} backlog messages${aloneNote}` };
   }

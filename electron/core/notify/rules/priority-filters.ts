@@ -31,12 +31,15 @@ export interface PriorityAdjustment {
  * whole tag; both ignore case.
  */
 export function adjustPriority(message: FilterableMessage, filters: readonly PriorityFilter[]): PriorityAdjustment {
-  const text = `${message.title}\n${message.body}`.toLowerCase();
-  const tags = new Set(message.tags.map((t) => t.toLowerCase()));
+  // The lower-cased text and tags are built once, and only when a filter applies to the channel.
+  let text: string | undefined;
+  let tags: ReadonlySet<string> | undefined;
   let sum = 0;
   const matched: string[] = [];
   for (const filter of filters) {
     if (filter.channels !== undefined && !filter.channels.includes(message.channel)) continue;
+    text ??= `${message.title}\n${message.body}`.toLowerCase();
+    tags ??= new Set(message.tags.map((t) => t.toLowerCase()));
     const why = matchOf(filter, text, tags);
     if (why === undefined) continue;
     sum += filter.adjust;

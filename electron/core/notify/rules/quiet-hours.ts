@@ -1,7 +1,7 @@
 /**
  * Whether quiet hours hold at an instant: a weekly schedule read on the local wall clock.
  */
-import { wallTime } from './local-time.ts';
+import { wallTime, type WallTime } from './local-time.ts';
 import { WEEKDAYS, type QuietHours, type QuietWindow, type Weekday } from './rule-settings.ts';
 
 /** Minutes since midnight of an "HH:MM" time. */
@@ -40,8 +40,17 @@ export function windowCovers(window: QuietWindow, today: Weekday, minuteOfDay: n
 export function activeQuietWindow(quietHours: QuietHours, nowMs: number, timeZone: string): QuietWindow | undefined {
   if (!quietHours.enabled || quietHours.windows.length === 0) return undefined;
   const now = wallTime(nowMs, timeZone);
-  return quietHours.windows.find((w) => windowCovers(w, now.weekday, now.minuteOfDay));
+  // wallTime gives the same object for every instant of a minute in a zone, so the answer for the same
+  // settings is remembered until the minute, the zone or the settings change.
+  const memo = lastAnswer;
+  if (memo !== undefined && memo.wall === now && memo.quietHours === quietHours && memo.windows === quietHours.windows) return memo.window;
+  const window = quietHours.windows.find((w) => windowCovers(w, now.weekday, now.minuteOfDay));
+  lastAnswer = { quietHours, windows: quietHours.windows, wall: now, window };
+  return window;
 }
+
+/** The last answer of activeQuietWindow, for the same settings object in the same wall-clock minute. */
+let lastAnswer: { quietHours: QuietHours; windows: readonly QuietWindow[]; wall: WallTime; window: QuietWindow | undefined } | undefined;
 
 /** A window in words for reasons and the settings panel: "mon-fri 22:00-07:00", "sat,sun 00:00-00:00". */
 export function describeQuietWindow(window: QuietWindow): string {
