@@ -16,6 +16,7 @@ import { hubLatency, rawLatency, type LatencyRun, type SteadyStream } from './la
 import { hubFootprint, startupTimes, type Footprint } from './hub-footprint.ts';
 import { fmtInt, fmtMs, fmtRatio, median, percentile } from './stats.ts';
 import { buildStoreFixture, DEFAULT_STORE_ROWS, type StoreFixture } from './store-fixture.ts';
+import { printUiResults, runUiBench, type UiBenchResult } from './ui-frames.ts';
 import { measureStore, type Paired, type StoreFigures } from './store-queries.ts';
 
 /**
@@ -35,6 +36,8 @@ import { measureStore, type Paired, type StoreFigures } from './store-queries.ts
  *   BENCH_STORE=0                       skips the large-store figures; BENCH_STORE_ROWS (1,000,000),
  *                                       BENCH_SEARCHES (240 queries), BENCH_STARTUP_ROUNDS (5)
  *   BENCH_STORE_DIR                     keeps the large store there and reuses it on the next run
+ *   BENCH_UI=0                          skips the window in Chromium (frame times at 1,000 msg/s, opening
+ *                                       the history at the large store; about 2 min; see ui-frames.ts)
  */
 const N = Number(process.env.BENCH_MESSAGES ?? 100_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -281,7 +284,7 @@ interface Results {
   reconnect?: { hub: number[]; raw: number[] };
   ingest?: { raw: number[]; plain: number[]; fullText: number[] };
   latency?: { settings: SteadyStream; raw: LatencyRun; hub: LatencyRun; hubPlain: LatencyRun };
-  store?: { fixture: StoreFixture; figures: StoreFigures; startup: { large: number[]; empty: number[] }; footprint: Footprint };
+  store?: { fixture: StoreFixture; figures: StoreFigures; startup: { large: number[]; empty: number[] }; footprint: Footprint; ui?: UiBenchResult | undefined };
 }
 
 /** Column layout shared by every section of the table. */
@@ -400,7 +403,12 @@ async function storeSection(broker: Mosquitto): Promise<NonNullable<Results['sto
     progress('hub process: memory, then start-up rounds');
     const footprint = await hubFootprint(broker, dataDir);
     const startup = await startupTimes(broker, dataDir, env('BENCH_STARTUP_ROUNDS', 5));
-    return { fixture, figures, startup, footprint };
+    let ui: UiBenchResult | undefined;
+    if (process.env.BENCH_UI !== '0') {
+      progress('the window in Chromium: frame times while messages stream, then opening the history');
+      ui = await runUiBench({ storeDir: dataDir, storeRows: rows, progress });
+    }
+    return { fixture, figures, startup, footprint, ui };
   } finally {
     if (kept === undefined) rmSync(dataDir, { recursive: true, force: true });
   }
@@ -439,6 +447,7 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   printResults(results);
+  if (results.store?.ui) printUiResults(results.store.ui);
 }
 
 /**
