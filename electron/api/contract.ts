@@ -260,6 +260,11 @@ export const methods = {
       receipt: z.enum(['sent', 'pending', 'not-configured', 'already-read']),
     }),
   },
+  /** Marks a message unread again (no receipt is sent or withdrawn). */
+  markUnread: {
+    args: z.object({ seq: z.number().int().positive() }).strict(),
+    result: z.object({ message: messageSchema }),
+  },
   searchMessages: {
     args: z
       .object({

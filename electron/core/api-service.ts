@@ -100,6 +100,7 @@ export class ApiService {
         const { message, receipt } = await hub.markRead(args.seq);
         return { message: toUiMessage(message), receipt };
       },
+      markUnread: (args) => ({ message: toUiMessage(hub.markUnread(args.seq)) }),
       searchMessages: (args) => {
         const result = hub.search({ ...args, minPriority: args.minPriority as Priority | undefined });
         return { messages: result.messages.map(toUiMessage), terms: [...result.terms], nextBeforeSeq: result.nextBeforeSeq ?? null };

@@ -1038,6 +1038,18 @@ export class Hub extends TypedEmitter<HubEvents> {
     return { message, receipt: await this.#awaitSent(message.connectionId, receipt.receiptId) };
   }
 
+  /**
+   * Marks a message unread again. Nothing is sent: a read receipt already sent stays sent.
+   *
+   * @throws Error when no message has this seq.
+   */
+  markUnread(seq: number): StoredMessage {
+    const result = this.#store.markUnread(seq);
+    if (!result) throw new Error(`no message with seq ${seq}`);
+    if (result.changed) this.emit('messageUpdated', result.message);
+    return result.message;
+  }
+
   /** Kicks the connection's outbox and waits briefly for the receipt's confirmation to say "sent". */
   async #awaitSent(connectionId: string, receiptId: string): Promise<'sent' | 'pending'> {
     // Offline: the receipt waits in the outbox; no point waiting for a confirmation now.

@@ -122,6 +122,19 @@ describe('channel counts and read state', () => {
     expect(counts()).toEqual([{ channel: 'Alarms', unread: 1, total: 2 }]);
   });
 
+  it('counts a message marked unread again, once', () => {
+    const [a] = store.insertBatch([message({ channel: 'Alarms' }), message({ channel: 'Alarms' })]);
+    store.markRead(a?.seq ?? -1, 5_000);
+    expect(store.markUnread(a?.seq ?? -1)).toMatchObject({ changed: true, message: { readAtMs: undefined } });
+    expect(counts()).toEqual([{ channel: 'Alarms', unread: 2, total: 2 }]);
+    expect(store.markUnread(a?.seq ?? -1)?.changed).toBe(false);
+    expect(counts()).toEqual([{ channel: 'Alarms', unread: 2, total: 2 }]);
+    expect(store.markUnread(999_999)).toBeUndefined();
+    // Read again: the count follows.
+    store.markRead(a?.seq ?? -1, 7_000);
+    expect(counts()).toEqual([{ channel: 'Alarms', unread: 1, total: 2 }]);
+  });
+
   describe('markChannelRead', () => {
     it('marks every unread message of the channel read and queues one receipt each in the outbox', () => {
       const added = store.insertBatch([

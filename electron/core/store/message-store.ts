@@ -279,6 +279,7 @@ export class MessageStore {
   readonly #newest: StatementSync;
   readonly #get: StatementSync;
   readonly #markRead: StatementSync;
+  readonly #markUnread: StatementSync;
   readonly #supersede: StatementSync;
   readonly #recentOnTopic: StatementSync;
   readonly #latestRetained: StatementSync;
@@ -342,6 +343,7 @@ export class MessageStore {
     );
     this.#get = db.prepare('SELECT * FROM messages WHERE seq = ?');
     this.#markRead = db.prepare('UPDATE messages SET read_at_ms = ? WHERE seq = ? AND read_at_ms IS NULL');
+    this.#markUnread = db.prepare('UPDATE messages SET read_at_ms = NULL WHERE seq = ? AND read_at_ms IS NOT NULL AND deleted_at_ms IS NULL');
     this.#indexUpper = db.prepare(
       'SELECT coalesce((SELECT seq FROM messages WHERE seq > ?1 ORDER BY seq LIMIT 1 OFFSET ?2), (SELECT max(seq) FROM messages WHERE seq > ?1)) AS upper',
     );
@@ -811,6 +813,18 @@ export class MessageStore {
    */
   markRead(seq: number, atMs: number): { message: StoredMessage; changed: boolean } | undefined {
     const changed = Number(this.#markRead.run(atMs, seq).changes) === 1;
+    const message = this.get(seq);
+    return message === undefined ? undefined : { message, changed };
+  }
+
+  /**
+   * Marks a message unread again (the person wants to come back to it). A read receipt already sent
+   * stays sent; reading it again later sends the same receipt id, which the receiver drops.
+   *
+   * @returns the message and whether this call changed it (false when it was unread or is deleted).
+   */
+  markUnread(seq: number): { message: StoredMessage; changed: boolean } | undefined {
+    const changed = Number(this.#markUnread.run(seq).changes) === 1;
     const message = this.get(seq);
     return message === undefined ? undefined : { message, changed };
   }
