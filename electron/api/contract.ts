@@ -318,8 +318,13 @@ export const methods = {
     args: z
       .object({
         format: z.enum(['jsonl', 'csv']),
+        /** The history's filters, as searchMessages takes them: the export holds what the list shows. */
+        text: z.string().max(500).optional(),
         channel: z.string().min(1).max(100).optional(),
+        minPriority: z.number().int().min(1).max(5).optional(),
         sinceMs: z.number().int().nonnegative().optional(),
+        untilMs: z.number().int().nonnegative().optional(),
+        unreadOnly: z.boolean().optional(),
       })
       .strict(),
     /** Headless: a download address on the bridge. Desktop: the file the person chose and the count. */

@@ -27,7 +27,7 @@ import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
 import type { SecretStore } from './secrets.ts';
 import { decodePayload, PayloadError } from './message/decode-payload.ts';
-import type { DecodedMessage, StoredMessage } from './message/message.ts';
+import type { DecodedMessage, Priority, StoredMessage } from './message/message.ts';
 import type { Notifier } from './notify/notifier.ts';
 import { messageActions, NotificationCenter } from './notify/notification-center.ts';
 import { isOpenableLink } from '../api/links.ts';
@@ -44,6 +44,7 @@ import {
   type ChannelCount,
   type DataLatest,
   type DataSample,
+  type ExportFilter,
   type NewReceipt,
   type PageQuery,
   type RecoveredStore,
@@ -878,8 +879,20 @@ export class Hub extends TypedEmitter<HubEvents> {
   }
 
   /** Stored messages oldest first, for export. */
-  exportMessages(filter: { channel?: string | undefined; sinceMs?: number | undefined }): Iterable<StoredMessage> {
-    return this.#store.iterate(filter);
+  exportMessages(filter: ExportFilter & { readonly text?: string | undefined }): Iterable<StoredMessage> {
+    const { text, ...rest } = filter;
+    if (text === undefined || text.trim() === '') return this.#store.iterate(rest);
+    // With words: the search finds them (full-text index, or the scan), page by page; the export then
+    // reads those messages oldest first, like every export.
+    const seqs: number[] = [];
+    let beforeSeq: number | undefined;
+    for (;;) {
+      const page = this.search({ ...rest, minPriority: rest.minPriority as Priority | undefined, text, beforeSeq, limit: 500 });
+      for (const m of page.messages) seqs.push(m.seq);
+      if (page.nextBeforeSeq === undefined || page.messages.length === 0) break;
+      beforeSeq = page.nextBeforeSeq;
+    }
+    return this.#store.iterateSeqs(seqs);
   }
 
   /**

@@ -20,8 +20,12 @@ export const DIAGNOSTICS_PATH = '/diagnostics';
 /** The download address of an export on the bridge, relative to the page. */
 export function exportHref(request: ExportRequest): string {
   const query = new URLSearchParams({ format: request.format });
+  if (request.text !== undefined && request.text.trim() !== '') query.set('text', request.text);
   if (request.channel !== undefined) query.set('channel', request.channel);
+  if (request.minPriority !== undefined) query.set('minPriority', String(request.minPriority));
   if (request.sinceMs !== undefined) query.set('since', String(request.sinceMs));
+  if (request.untilMs !== undefined) query.set('until', String(request.untilMs));
+  if (request.unreadOnly === true) query.set('unread', '1');
   return `${EXPORT_PATH}?${query.toString()}`;
 }
 
@@ -213,10 +217,20 @@ export async function startBridge(options: BridgeOptions): Promise<Bridge> {
 function serveExport(req: IncomingMessage, res: ServerResponse, common: Record<string, string>, options: BridgeOptions): void {
   const query = (parseRequestUrl(req.url) ?? new URL('/', 'http://127.0.0.1')).searchParams;
   const format = (query.get('format') ?? 'jsonl') as ExportFormat;
-  const since = query.get('since');
-  const sinceMs = since === null ? undefined : Number(since);
-  if (!EXPORT_FORMATS.includes(format) || (sinceMs !== undefined && !Number.isSafeInteger(sinceMs))) {
-    res.writeHead(400, { ...common, 'Content-Type': 'text/plain; charset=utf-8' }).end('format must be jsonl or csv; since must be epoch milliseconds');
+  const time = (name: string): number | undefined => {
+    const value = query.get(name);
+    return value === null ? undefined : Number(value);
+  };
+  const sinceMs = time('since');
+  const untilMs = time('until');
+  const minPriority = time('minPriority');
+  const text = query.get('text') ?? undefined;
+  const badTime = [sinceMs, untilMs].some((t) => t !== undefined && !(Number.isSafeInteger(t) && t >= 0));
+  const badPriority = minPriority !== undefined && !(Number.isInteger(minPriority) && minPriority >= 1 && minPriority <= 5);
+  if (!EXPORT_FORMATS.includes(format) || badTime || badPriority || (text !== undefined && text.length > 500)) {
+    res
+      .writeHead(400, { ...common, 'Content-Type': 'text/plain; charset=utf-8' })
+      .end('format must be jsonl or csv; since and until must be epoch milliseconds; minPriority 1 to 5; text at most 500 characters');
     return;
   }
   const stamp = new Date().toISOString().slice(0, 10);
@@ -240,7 +254,8 @@ function serveExport(req: IncomingMessage, res: ServerResponse, common: Record<s
     }),
   );
   cancelled.catch(() => {});
-  void writeExport(options.hub.exportMessages({ channel, sinceMs }), format, (chunk) => {
+  const unreadOnly = query.get('unread') === '1' ? true : undefined;
+  void writeExport(options.hub.exportMessages({ text, channel, minPriority, sinceMs, untilMs, unreadOnly }), format, (chunk) => {
     if (gone) throw new Error('the download was cancelled');
     return res.write(chunk) ? undefined : Promise.race([new Promise<void>((done) => res.once('drain', () => done())), cancelled]);
   })

@@ -14,13 +14,14 @@ export async function exportToChosenFile(
   request: ExportRequest,
   ports: {
     choose: (defaultName: string) => Promise<string | undefined>;
-    messages: (filter: { channel?: string | undefined; sinceMs?: number | undefined }) => Iterable<StoredMessage>;
+    messages: (filter: Omit<ExportRequest, 'format'> & { format?: undefined }) => Iterable<StoredMessage>;
   },
 ): Promise<{ href: null; path: string | null; count: number | null }> {
   const path = await ports.choose(`pushdesk-${new Date().toISOString().slice(0, 10)}.${request.format}`);
   if (path === undefined) return { href: null, path: null, count: null };
   const out = createWriteStream(path, { mode: 0o600 });
-  const count = await writeExport(ports.messages({ channel: request.channel, sinceMs: request.sinceMs }), request.format, async (chunk) => {
+  const filter = { ...request, format: undefined };
+  const count = await writeExport(ports.messages(filter), request.format, async (chunk) => {
     if (!out.write(chunk)) await once(out, 'drain');
   });
   out.end();

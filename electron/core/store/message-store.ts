@@ -73,6 +73,15 @@ export interface PageQuery {
 }
 
 /** A history query: any combination of words and filters, newest first, paged by seq. */
+/** What an export holds: the history's filters without words (words go through search). */
+export interface ExportFilter {
+  readonly channel?: string | undefined;
+  readonly sinceMs?: number | undefined;
+  readonly untilMs?: number | undefined;
+  readonly minPriority?: number | undefined;
+  readonly unreadOnly?: boolean | undefined;
+}
+
 export interface SearchQuery extends PageQuery {
   /** Words that must all appear in the title, body or tags (prefix match; CJK anywhere). */
   readonly text?: string | undefined;
@@ -1096,7 +1105,7 @@ export class MessageStore {
    * Visits stored messages oldest first (for export), optionally of one channel and since a time, without
    * holding them all in memory.
    */
-  *iterate(filter: { channel?: string | undefined; sinceMs?: number | undefined } = {}): Generator<StoredMessage> {
+  *iterate(filter: ExportFilter = {}): Generator<StoredMessage> {
     const lower = filter.sinceMs === undefined ? 0 : this.#firstSeqAtOrAfter(filter.sinceMs);
     const where = ['deleted_at_ms IS NULL', 'seq >= ?'];
     const params: (string | number)[] = [lower];
@@ -1108,8 +1117,29 @@ export class MessageStore {
       where.push('received_at_ms >= ?');
       params.push(filter.sinceMs);
     }
+    if (filter.untilMs !== undefined) {
+      where.push('received_at_ms <= ?');
+      params.push(filter.untilMs);
+    }
+    if (filter.minPriority !== undefined) {
+      where.push('priority >= ?');
+      params.push(filter.minPriority);
+    }
+    if (filter.unreadOnly === true) where.push('read_at_ms IS NULL');
     const statement = this.#db.prepare(`SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY seq`);
     for (const row of statement.iterate(...params)) yield toStored(row as unknown as MessageRow);
+  }
+
+  /** The messages with these seqs that are not deleted, oldest first (read in chunks). */
+  *iterateSeqs(seqs: readonly number[]): Generator<StoredMessage> {
+    const sorted = [...seqs].sort((a, b) => a - b);
+    for (let at = 0; at < sorted.length; at += 500) {
+      const chunk = sorted.slice(at, at + 500);
+      const rows = this.#db
+        .prepare(`SELECT * FROM messages WHERE seq IN (${chunk.map(() => '?').join(',')}) AND deleted_at_ms IS NULL ORDER BY seq`)
+        .all(...chunk) as unknown as MessageRow[];
+      for (const row of rows) yield toStored(row);
+    }
   }
 
   /** The newest messages that ask for acknowledgement and have not had it, newest first. */
