@@ -1358,8 +1358,10 @@ export class Hub extends TypedEmitter<HubEvents> {
     // What pops up is the notification rules' decision; every message is in history whatever it is.
     this.#center.messages(added);
     for (const message of added) this.#uiPending.push(message);
-    const replaced = added.flatMap((m) => m.replacesSeqs ?? []);
-    if (replaced.length > 0) {
+    // No array per message: most replace nothing.
+    let replaced: number[] | undefined;
+    for (const m of added) if (m.replacesSeqs !== undefined && m.replacesSeqs.length > 0) (replaced ??= []).push(...m.replacesSeqs);
+    if (replaced !== undefined) {
       const gone = new Set(replaced);
       this.#uiPending = this.#uiPending.filter((m) => !gone.has(m.seq));
       this.emit('messagesRemoved', replaced);
