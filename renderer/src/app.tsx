@@ -1,18 +1,17 @@
-import { useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import type { UiConnectionStatus } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
-import { ChannelsScreen } from './channels-screen.tsx';
 import { localiseHeartbeatReason, localiseStateReason } from './connection-words.ts';
-import { ConnectionsScreen, type NumberedProposal } from './connections-screen.tsx';
+import type { NumberedProposal } from './connections-screen.tsx';
 import { formatDateTime, formatNumber } from './format.ts';
 import { HistoryScreen } from './history-screen.tsx';
 import { applyLanguageSetting } from './i18n/index.ts';
-import { SettingsScreen } from './settings-screen.tsx';
 import { applyTheme } from './theme.ts';
 import { useChannelCounts } from './use-channel-counts.ts';
 import { NO_FILTERS, type HistoryFilters } from './use-history-search.ts';
-import { useHubState } from './use-hub-state.ts';
+import { useHubState, type FirstPage } from './use-hub-state.ts';
 import { useSettings } from './use-settings.ts';
 
 /** The window's screens, in the order of the tabs. */
@@ -25,22 +24,62 @@ function screenFromHash(): Screen {
   return (SCREENS as readonly string[]).includes(name) ? (name as Screen) : 'history';
 }
 
-function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
-  const { t, i18n } = useTranslation();
-  const c = connection;
-  const lines = [`${c.url}: ${localiseStateReason(c, t, i18n.language)}`];
-  const reason = localiseHeartbeatReason(c.heartbeat, t, i18n.language);
+/**
+ * The screens other than History, each loaded the first time it is shown (History is what the window
+ * opens on; the others would only slow its start). Once the first rows are drawn, they are fetched in
+ * idle time, so a tab opens without waiting for the network.
+ */
+const loadChannels = () => import('./channels-screen.tsx');
+const loadConnections = () => import('./connections-screen.tsx');
+const loadSettings = () => import('./settings-screen.tsx');
+const ChannelsScreen = lazy(() => loadChannels().then((m) => ({ default: m.ChannelsScreen })));
+const ConnectionsScreen = lazy(() => loadConnections().then((m) => ({ default: m.ConnectionsScreen })));
+const SettingsScreen = lazy(() => loadSettings().then((m) => ({ default: m.SettingsScreen })));
+
+/** Fetches the other screens' code once the window is idle (they are run only when shown). */
+function useLoadScreensWhenIdle(ready: boolean): void {
+  useEffect(() => {
+    if (!ready) return;
+    const load = (): void => {
+      void Promise.all([loadChannels(), loadConnections(), loadSettings(), import('./export-panel.tsx')]).catch(() => {});
+    };
+    if (typeof requestIdleCallback === 'function') {
+      const id = requestIdleCallback(load, { timeout: 3000 });
+      return () => cancelIdleCallback(id);
+    }
+    const timer = setTimeout(load, 1000);
+    return () => clearTimeout(timer);
+  }, [ready]);
+}
+
+/** A connection badge's tooltip: its address and state, and its heartbeat, in words. */
+function badgeTitle(c: UiConnectionStatus, t: TFunction, language: string): string {
+  const lines = [`${c.url}: ${localiseStateReason(c, t, language)}`];
+  const reason = localiseHeartbeatReason(c.heartbeat, t, language);
   if (reason !== '') {
-    const n = formatNumber(c.heartbeat.lastHour, i18n.language);
+    const n = formatNumber(c.heartbeat.lastHour, language);
     lines.push(
       c.heartbeat.lastRttMs === null
         ? t('connections.heartbeat', { reason, n })
-        : t('connections.heartbeatRtt', { reason, n, rtt: formatNumber(Math.round(c.heartbeat.lastRttMs), i18n.language) }),
+        : t('connections.heartbeatRtt', { reason, n, rtt: formatNumber(Math.round(c.heartbeat.lastRttMs), language) }),
     );
   }
-  if (c.heartbeat.lastDetectionMs !== null) lines.push(t('connections.deadLink', { when: formatDateTime(c.heartbeat.lastDetectionMs, i18n.language) }));
+  if (c.heartbeat.lastDetectionMs !== null) lines.push(t('connections.deadLink', { when: formatDateTime(c.heartbeat.lastDetectionMs, language) }));
+  return lines.join('\n');
+}
+
+function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
+  const { t, i18n } = useTranslation();
+  const c = connection;
+  // The tooltip is worded once the pointer comes near (and kept up to date after that), not on every
+  // state change of every connection from the window's start.
+  const [pointedAt, setPointedAt] = useState(false);
   return (
-    <li className={`connection connection-${c.state}`} title={lines.join('\n')}>
+    <li
+      className={`connection connection-${c.state}`}
+      title={pointedAt ? badgeTitle(c, t, i18n.language) : undefined}
+      onPointerEnter={pointedAt ? undefined : () => setPointedAt(true)}
+    >
       <span className="connection-id">{c.id}</span> <span className="connection-state">{t(`connections.state.${c.state}`)}</span>
       {c.lastError && <span className="connection-error">: {c.lastError}</span>}
       {c.warning && (
@@ -97,9 +136,9 @@ function ScreenTabs({ screen, onSelect }: { screen: Screen; onSelect: (screen: S
 }
 
 /** The window: connection states, the screens as tabs, and the screen shown. */
-export function App({ api }: { api: ApiClient }) {
+export function App({ api, first }: { api: ApiClient; first?: FirstPage | undefined }) {
   const { t } = useTranslation();
-  const [state, actions] = useHubState(api);
+  const [state, actions] = useHubState(api, first);
   const channels = useChannelCounts(api);
   const [settingsState, updateSettings] = useSettings(api);
   const [screen, setScreen] = useState<Screen>(screenFromHash);
@@ -139,6 +178,7 @@ export function App({ api }: { api: ApiClient }) {
     });
   }, [api]);
   const proposalTaken = useCallback(() => setProposal(undefined), []);
+  useLoadScreensWhenIdle(state.messages.length > 0 || state.connections.length > 0 || state.error !== undefined);
 
   return (
     <div className="app">
@@ -159,11 +199,13 @@ export function App({ api }: { api: ApiClient }) {
       <main>
         <div role="tabpanel" id={`panel-${screen}`} aria-labelledby={`tab-${screen}`} className="panel" data-testid={`panel-${screen}`}>
           {screen === 'history' && <HistoryScreen api={api} state={state} actions={actions} channels={channels} draft={draft} onDraftChange={setDraft} />}
-          {screen === 'channels' && <ChannelsScreen api={api} />}
-          {screen === 'connections' && (
-            <ConnectionsScreen api={api} statuses={state.connections} locks={settingsState.locks} proposal={proposal} onProposalTaken={proposalTaken} />
-          )}
-          {screen === 'settings' && <SettingsScreen api={api} state={settingsState} update={updateSettings} channels={channels} />}
+          <Suspense fallback={<p className="empty">{t('app.loading')}</p>}>
+            {screen === 'channels' && <ChannelsScreen api={api} />}
+            {screen === 'connections' && (
+              <ConnectionsScreen api={api} statuses={state.connections} locks={settingsState.locks} proposal={proposal} onProposalTaken={proposalTaken} />
+            )}
+            {screen === 'settings' && <SettingsScreen api={api} state={settingsState} update={updateSettings} channels={channels} />}
+          </Suspense>
         </div>
       </main>
     </div>

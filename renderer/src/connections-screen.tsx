@@ -1,12 +1,15 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { lazy, Suspense, useEffect, useId, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UiConnectionStatus, UiConnectionView, UiLock } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
-import { ConnectionForm, type ConnectionProposal } from './connection-form.tsx';
+import type { ConnectionProposal } from './connection-form.tsx';
 import { localiseHeartbeatReason, localiseStateReason } from './connection-words.ts';
 import { formatDateTime, formatNumber } from './format.ts';
 import { LockNote } from './lock-note.tsx';
 import { lockFor } from './use-settings.ts';
+
+/** The form, loaded when it is first opened. */
+const ConnectionForm = lazy(() => import('./connection-form.tsx').then((m) => ({ default: m.ConnectionForm })));
 
 /** The connections as the Connections screen edits them, listed again when the core says they changed. */
 function useConnectionViews(api: ApiClient): { views: readonly UiConnectionView[] | undefined; error: string | undefined } {
@@ -288,18 +291,20 @@ export function ConnectionsScreen({
           {addLock && <LockNote id="connections-add-lock" reason={addLock.reason} />}
         </>
       ) : (
-        <ConnectionForm
-          key={editing?.id ?? (proposed ? `(proposal ${proposed.seq})` : '(new)')}
-          api={api}
-          editing={editing ?? undefined}
-          proposal={editing === null ? proposed : undefined}
-          onDone={(savedId) => {
-            setEditing(undefined);
-            setProposed(undefined);
-            setNotice(savedId === undefined ? '' : t('connections.saved', { id: savedId }));
-            requestAnimationFrame(() => addRef.current?.focus());
-          }}
-        />
+        <Suspense fallback={<p className="empty">{t('app.loading')}</p>}>
+          <ConnectionForm
+            key={editing?.id ?? (proposed ? `(proposal ${proposed.seq})` : '(new)')}
+            api={api}
+            editing={editing ?? undefined}
+            proposal={editing === null ? proposed : undefined}
+            onDone={(savedId) => {
+              setEditing(undefined);
+              setProposed(undefined);
+              setNotice(savedId === undefined ? '' : t('connections.saved', { id: savedId }));
+              requestAnimationFrame(() => addRef.current?.focus());
+            }}
+          />
+        </Suspense>
       )}
       <p role="status" className="notice">
         {notice}

@@ -1,11 +1,50 @@
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { elementScroll, useVirtualizer, type Virtualizer, type VirtualizerOptions } from '@tanstack/react-virtual';
+import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UiMessage } from '../../electron/api/contract.ts';
 import { MessageRowContent } from './message-row.tsx';
 
 /** A first guess at a row's height in pixels; each row is measured once it is drawn. */
 const ESTIMATED_ROW_PX = 88;
+/** The list's size before it is measured: .history-scroll is 65vh tall (its border outside). */
+const initialRect = (): { width: number; height: number } => ({ width: 0, height: Math.round(innerHeight * 0.65) });
+
+/**
+ * A row's height without forcing a layout: from the ResizeObserver's entry when it reports (after the
+ * browser laid the row out anyway), else the height measured before or the estimate. The default reads
+ * offsetHeight as each row is attached, which makes the browser lay out the page once per row drawn.
+ */
+function rowHeight(element: Element, entry: ResizeObserverEntry | undefined, instance: Virtualizer<HTMLDivElement, Element>): number {
+  const box = entry?.borderBoxSize?.[0];
+  if (box) return Math.round(box.blockSize);
+  const index = instance.indexFromElement(element);
+  return instance.itemSizeCache.get(instance.options.getItemKey(index)) ?? ESTIMATED_ROW_PX;
+}
+
+const attached = new WeakSet<object>();
+
+/**
+ * Scrolls the list, except for the virtualiser's first move: when the list is attached it scrolls it
+ * to where a new element already is (the top), which forces a layout in the middle of the first render.
+ */
+const scrollList: VirtualizerOptions<HTMLDivElement, Element>['scrollToFn'] = (offset, options, instance) => {
+  const first = !attached.has(instance);
+  attached.add(instance);
+  if (first && offset + (options.adjustments ?? 0) === 0) return;
+  elementScroll(offset, options, instance);
+};
+
+/**
+ * The scroll box's size from a ResizeObserver only: the default also reads it when the list is
+ * attached, which forces a layout in the middle of the first render (initialRect stands in until then).
+ */
+function observeListRect(instance: Virtualizer<HTMLDivElement, Element>, cb: (rect: { width: number; height: number }) => void): (() => void) | undefined {
+  const element = instance.scrollElement;
+  if (!element) return undefined;
+  const observer = new ResizeObserver(() => cb({ width: element.clientWidth, height: element.clientHeight }));
+  observer.observe(element, { box: 'content-box' });
+  return () => observer.disconnect();
+}
 /** Older messages are asked for when the last drawn row is this close to the end of the list. */
 const LOAD_AHEAD_ROWS = 15;
 
@@ -29,6 +68,7 @@ export function HistoryList({
   onLoadMore,
   onOpen,
   onMarkRead,
+  onScrolledAway,
 }: {
   messages: readonly UiMessage[];
   terms: readonly string[];
@@ -39,8 +79,21 @@ export function HistoryList({
   onLoadMore: () => void;
   onOpen: (seq: number) => void;
   onMarkRead: (seq: number) => void;
+  /** Told whether the list is scrolled away from its top (and, when it goes, that it no longer is). */
+  onScrolledAway?: ((away: boolean) => void) | undefined;
 }) {
   const { t } = useTranslation();
+  // Each row's accessible name, worked out once per message object (a changed message is a new object)
+  // and language, not for every drawn row on every batch of new messages.
+  const labels = useMemo(() => ({ t, byMessage: new WeakMap<UiMessage, string>() }), [t]);
+  const labelOf = (message: UiMessage): string => {
+    let label = labels.byMessage.get(message);
+    if (label === undefined) {
+      label = message.readAtMs === null ? labels.t('message.unreadLabel', { title: message.title }) : message.title;
+      labels.byMessage.set(message, label);
+    }
+    return label;
+  };
   const scrollRef = useRef<HTMLDivElement>(null);
   const [activeSeq, setActiveSeq] = useState<number | undefined>(undefined);
   const pendingFocus = useRef<number | undefined>(undefined);
@@ -50,10 +103,22 @@ export function HistoryList({
     count: messages.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ESTIMATED_ROW_PX,
+    measureElement: rowHeight,
+    initialRect: initialRect(),
+    observeElementRect: observeListRect,
+    scrollToFn: scrollList,
     overscan: 8,
     getItemKey: (index) => messages[index]?.seq ?? index,
   });
   const items = virtualizer.getVirtualItems();
+
+  // Away from the top: past the first screenful (the rows there stay whatever happens further down).
+  const away = (virtualizer.scrollOffset ?? 0) > (virtualizer.scrollRect?.height ?? 0);
+  useEffect(() => {
+    if (!onScrolledAway) return;
+    onScrolledAway(away);
+    return () => onScrolledAway(false);
+  }, [away, onScrolledAway]);
 
   // The tab stop: the active row if it is still listed, else the first.
   const activeIndex = Math.max(
@@ -152,7 +217,7 @@ export function HistoryList({
                 data-seq={message.seq}
                 data-unread={unread}
                 aria-current={message.seq === openSeq ? 'true' : undefined}
-                aria-label={unread ? t('message.unreadLabel', { title: message.title }) : message.title}
+                aria-label={labelOf(message)}
                 onClick={() => {
                   setActiveSeq(message.seq);
                   onOpen(message.seq);

@@ -1,7 +1,6 @@
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ApiClient } from './api-client.ts';
-import { ExportPanel } from './export-panel.tsx';
 import { formatNumber } from './format.ts';
 import { HistoryList } from './history-list.tsx';
 import { MessageView } from './message-view.tsx';
@@ -9,6 +8,9 @@ import { SearchBar } from './search-bar.tsx';
 import type { ChannelCount } from './use-channel-counts.ts';
 import { isFiltering, useHistorySearch, type HistoryFilters } from './use-history-search.ts';
 import type { HubActions, HubState } from './use-hub-state.ts';
+
+/** The export form, loaded after the first rows are drawn (see app.tsx's screens). */
+const ExportPanel = lazy(() => import('./export-panel.tsx').then((m) => ({ default: m.ExportPanel })));
 
 /** How long typing must pause before the words are searched for. */
 const SEARCH_DEBOUNCE_MS = 250;
@@ -95,6 +97,7 @@ export function HistoryScreen({
               onLoadMore={loadMore}
               onOpen={setOpenSeq}
               onMarkRead={actions.markRead}
+              onScrolledAway={searching ? undefined : actions.setScrolledAway}
             />
           )}
           <p className="history-count" role="status">
@@ -117,7 +120,9 @@ export function HistoryScreen({
           )}
         </div>
       </div>
-      <ExportPanel api={api} channels={channels.map((c) => c.channel)} />
+      <Suspense fallback={null}>
+        <ExportPanel api={api} channels={channels.map((c) => c.channel)} />
+      </Suspense>
     </>
   );
 }

@@ -1,22 +1,11 @@
-import { StrictMode } from 'react';
-import { createRoot } from 'react-dom/client';
-import { PRELOAD_GLOBAL, type PreloadBridge } from '../../electron/api/channels.ts';
-import { createApiClient, preloadTransport, webSocketTransport } from './api-client.ts';
-import { App } from './app.tsx';
-import { initI18n } from './i18n/index.ts';
+import { startEarlyConnection } from './early-connection.ts';
 import { applyStoredTheme } from './theme.ts';
 import './styles.css';
 
-const bridge = (window as unknown as Record<string, PreloadBridge | undefined>)[PRELOAD_GLOBAL];
-const transport = bridge
-  ? preloadTransport(bridge)
-  : webSocketTransport(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`);
-
+/**
+ * The window's entry: a few kilobytes that reach the core at once (early-connection.ts), then load
+ * the rest of the window (start.tsx: React, i18next, the contract's schemas) while the core answers.
+ */
+const early = startEarlyConnection();
 applyStoredTheme();
-initI18n();
-
-createRoot(document.getElementById('root') as HTMLElement).render(
-  <StrictMode>
-    <App api={createApiClient(transport)} />
-  </StrictMode>,
-);
+void import('./start.tsx').then(({ start }) => start(early));
