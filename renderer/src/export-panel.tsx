@@ -1,19 +1,34 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { MethodArgs } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
+import { isFiltering, searchArgs, type HistoryFilters } from './use-history-search.ts';
 
 /**
- * Export of the history (the same as `npm run hub -- export`): JSONL or CSV, all channels or one.
+ * Export of the history (the same as `npm run hub -- export`): JSONL or CSV, all channels or one, or
+ * (under the history, while it is searched or filtered) exactly what the list shows.
  * Headless, the bridge sends the file as a download; on the desktop the core asks where to save it.
  */
-export function ExportPanel({ api, channels }: { api: ApiClient; channels: readonly string[] }) {
+export function ExportPanel({ api, channels, filters }: { api: ApiClient; channels: readonly string[]; filters?: HistoryFilters | undefined }) {
   const { t } = useTranslation();
   const [format, setFormat] = useState<'jsonl' | 'csv'>('jsonl');
   const [channel, setChannel] = useState('');
   const [outcome, setOutcome] = useState('');
+  const [onlyShown, setOnlyShown] = useState(true);
+  const filtered = filters !== undefined && isFiltering(filters) && onlyShown;
   const run = (): void => {
     setOutcome('');
-    api.call('exportMessages', { format, ...(channel === '' ? {} : { channel }) }).then(
+    let request: MethodArgs<'exportMessages'>;
+    if (filtered) {
+      // The list's own search arguments, without its paging.
+      const shown: Record<string, unknown> = { ...searchArgs(filters, Date.now()) };
+      delete shown.limit;
+      delete shown.beforeSeq;
+      request = { format, ...(shown as Omit<MethodArgs<'exportMessages'>, 'format'>) };
+    } else {
+      request = { format, ...(channel === '' ? {} : { channel }) };
+    }
+    api.call('exportMessages', request).then(
       (result) => {
         if (result.href !== null) {
           const link = document.createElement('a');
@@ -44,17 +59,28 @@ export function ExportPanel({ api, channels }: { api: ApiClient; channels: reado
           <option value="csv">{t('export.csv')}</option>
         </select>
       </label>{' '}
-      <label>
-        {t('export.channel')}{' '}
-        <select value={channel} onChange={(e) => setChannel(e.target.value)}>
-          <option value="">{t('export.allChannels')}</option>
-          {channels.map((c) => (
-            <option key={c} value={c}>
-              {c}
-            </option>
-          ))}
-        </select>
-      </label>{' '}
+      {filters !== undefined && isFiltering(filters) && (
+        <>
+          <label>
+            <input type="checkbox" checked={onlyShown} onChange={(e) => setOnlyShown(e.target.checked)} data-testid="export-only-shown" /> {t('export.onlyShown')}
+          </label>{' '}
+        </>
+      )}
+      {!filtered && (
+        <>
+          <label>
+            {t('export.channel')}{' '}
+            <select value={channel} onChange={(e) => setChannel(e.target.value)}>
+              <option value="">{t('export.allChannels')}</option>
+              {channels.map((c) => (
+                <option key={c} value={c}>
+                  {c}
+                </option>
+              ))}
+            </select>
+          </label>{' '}
+        </>
+      )}
       <button type="submit">{t('export.submit')}</button>
       {outcome !== '' && (
         <span role="status" className="export-outcome">

@@ -112,6 +112,7 @@ export function HistoryScreen({
             onMarkRead={actions.markRead}
             onAction={actions.choose}
             onMarkChannelRead={markChannelRead}
+            onMarkUnread={actions.markUnread}
           />
           {notice !== '' && (
             <p role="status" className="notice">
@@ -121,7 +122,7 @@ export function HistoryScreen({
         </div>
       </div>
       <Suspense fallback={null}>
-        <ExportPanel api={api} channels={channels.map((c) => c.channel)} />
+        <ExportPanel api={api} channels={channels.map((c) => c.channel)} filters={filters} />
       </Suspense>
     </>
   );

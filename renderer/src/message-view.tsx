@@ -15,6 +15,7 @@ export function MessageView({
   onMarkRead,
   onAction,
   onMarkChannelRead,
+  onMarkUnread,
 }: {
   message: UiMessage | undefined;
   terms: readonly string[];
@@ -23,6 +24,7 @@ export function MessageView({
   onMarkRead: (seq: number) => void;
   onAction: (seq: number, actionId: string) => void;
   onMarkChannelRead: (channel: string) => void;
+  onMarkUnread: (seq: number) => void;
 }) {
   const { t, i18n } = useTranslation();
   if (!message) {
@@ -51,9 +53,13 @@ export function MessageView({
             {t('message.openLink')}
           </a>
         )}
-        {unread && (
+        {unread ? (
           <button type="button" onClick={() => onMarkRead(message.seq)}>
             {t('message.markRead')}
+          </button>
+        ) : (
+          <button type="button" className="mark-unread" onClick={() => onMarkUnread(message.seq)}>
+            {t('message.markUnread')}
           </button>
         )}
         {message.actions.map((action) =>

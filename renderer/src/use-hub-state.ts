@@ -163,6 +163,8 @@ export interface HubActions {
   /** Loads the next page of older messages (ignored while one is already loading). */
   loadOlder(): void;
   markRead(seq: number): void;
+  /** Marks a message unread again. */
+  markUnread(seq: number): void;
   choose(seq: number, actionId: string): void;
   /** Applies messages changed by a call (a search result marked read, say) to the live history. */
   applyUpdates(updated: UiMessage[]): void;
@@ -276,6 +278,12 @@ export function useHubState(api: ApiClient, first?: FirstPage): [HubState, HubAc
     },
     markRead(seq: number): void {
       api.call('markRead', { seq }).then(
+        (result) => dispatch({ type: 'events', added: [], updated: [result.message], removed: [], connections: [] }),
+        (error: Error) => dispatch({ type: 'error', message: error.message }),
+      );
+    },
+    markUnread(seq: number): void {
+      api.call('markUnread', { seq }).then(
         (result) => dispatch({ type: 'events', added: [], updated: [result.message], removed: [], connections: [] }),
         (error: Error) => dispatch({ type: 'error', message: error.message }),
       );

@@ -111,6 +111,17 @@ describe('the history screen in Chromium against the headless hub and mosquitto'
     await expect.poll(() => view.getAttribute('data-seq')).toBe(await row.getAttribute('data-seq'));
     expect(await view.getByRole('link', { name: 'https://example.com/inspections' }).getAttribute('href')).toBe('https://example.com/inspections');
     expect(await view.getByRole('button', { name: /Mark all read in Office/ }).count()).toBe(1);
+    // Read, then unread again: the button follows the message's state.
+    await view.getByRole('button', { name: 'Mark read', exact: true }).click();
+    await view.getByRole('button', { name: 'Mark unread' }).click();
+    await view.getByRole('button', { name: 'Mark read', exact: true }).waitFor();
+    // The export holds what the list shows: the one message found.
+    const exportForm = page.getByRole('form', { name: /Export/ });
+    expect(await exportForm.getByTestId('export-only-shown').isChecked()).toBe(true);
+    const download = page.waitForEvent('download', { timeout: 10_000 });
+    await exportForm.getByRole('button', { name: 'Export' }).click();
+    const lines = readFileSync(await (await download).path(), 'utf8').trim().split('\n');
+    expect(lines.map((line) => (JSON.parse(line) as { id: string }).id)).toEqual(['reading-42']);
     await box.fill('');
     await expect.poll(() => rows().count(), { timeout: 5000 }).toBeGreaterThan(5);
     expect(await rows().filter({ hasText: 'second hostile' }).count()).toBe(1);
