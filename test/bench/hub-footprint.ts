@@ -22,7 +22,8 @@ export function processMemory(pid: number): Memory {
 }
 
 /** A started headless hub: its process, its UI address and how long it took to print it. */
-interface StartedHub {
+/** A hub process the bench started, ready (its UI address printed). */
+export interface StartedHub {
   readonly child: ChildProcess;
   readonly url: string;
   readonly readyMs: number;
@@ -30,14 +31,12 @@ interface StartedHub {
 }
 
 /**
- * Spawns `node electron/headless/cli.ts` (the same Node as the bench) and resolves the moment it prints
- * "Pushdesk UI:" (a data listener, no polling), with the time since spawn.
+ * Spawns a hub script (the same Node as the bench) and resolves the moment it prints "Pushdesk UI:"
+ * (a data listener, no polling), with the time since spawn.
  */
-async function startHub(configPath: string, dataDir: string): Promise<StartedHub> {
+export async function spawnHub(script: string, args: readonly string[]): Promise<StartedHub> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', CLI, '--config', configPath, '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
@@ -59,6 +58,11 @@ async function startHub(configPath: string, dataDir: string): Promise<StartedHub
     });
   };
   return { child, url, readyMs, stop };
+}
+
+/** `npm run hub` on a configuration and data directory. */
+function startHub(configPath: string, dataDir: string): Promise<StartedHub> {
+  return spawnHub(CLI, ['--config', configPath, '--data-dir', dataDir]);
 }
 
 /** A configuration file with one MQTT connection to the bench's broker, in a new temporary folder. */

@@ -1,4 +1,4 @@
-import { spawn, fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEFAULT_UI_DIR } from '../../electron/headless/headless-app.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
+import { spawnHub } from './hub-footprint.ts';
 import { fmtInt, fmtMs, fmtRatio, median, percentile } from './stats.ts';
 import { buildStoreFixture, DEFAULT_STORE_ROWS } from './store-fixture.ts';
 
@@ -233,30 +234,13 @@ async function startUiHub(broker: Mosquitto, dataDir: string, uiBatchMs: number,
       connections: [{ id: 'bench', url: broker.url, clientId: `bench-ui-${process.pid}-${uiBatchMs}`, subscriptions: [{ topic: TOPIC, qos: 0, channel: 'Bench' }] }],
     }),
   );
-  const args = ['--disable-warning=ExperimentalWarning', UI_HUB, '--config', configPath, '--data-dir', dataDir, '--ui-batch-ms', String(uiBatchMs)];
+  const args = ['--config', configPath, '--data-dir', dataDir, '--ui-batch-ms', String(uiBatchMs)];
   if (uiDir !== undefined) args.push('--ui-dir', uiDir);
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (d: Buffer) => {
-      out += d.toString();
-      const found = /Pushdesk UI: (\S+)/.exec(out)?.[1];
-      if (found) resolve(found);
-    });
-    child.once('exit', (code) => reject(new Error(`the bench hub exited with ${code}: ${err.slice(0, 1000)}`)));
-    setTimeout(() => reject(new Error(`the bench hub printed no UI address within 60 s: ${err.slice(0, 1000)}`)), 60_000).unref();
-  });
+  const hub = await spawnHub(UI_HUB, args);
   return {
-    url,
+    url: hub.url,
     stop: async () => {
-      if (child.exitCode === null && child.signalCode === null) {
-        await new Promise<void>((resolve) => {
-          child.once('exit', () => resolve());
-          child.kill('SIGTERM');
-        });
-      }
+      await hub.stop();
       rmSync(configDir, { recursive: true, force: true });
     },
   };

@@ -1,11 +1,11 @@
 import mqtt from 'mqtt';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seriousViolations } from '../helpers/axe.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { startHubProcess, type HubProcess } from '../helpers/hub-process.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
@@ -14,20 +14,6 @@ const MESSAGES = 300;
 const HOSTILE_IMG = '<img src=x onerror=window.__pwned=1>';
 const HOSTILE_SCRIPT = '<script>window.__pwned=1</script>';
 const title = (i: number): string => `Sensor reading ${String(i).padStart(3, '0')}`;
-
-/** axe-core in the page; resolves to the serious and critical violations (rule id and node count). */
-async function seriousViolations(page: Page): Promise<{ id: string; nodes: number; help: string; targets: string }[]> {
-  const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-  // Evaluated through the DevTools protocol, so the page's Content-Security-Policy stays in force.
-  await page.evaluate(readFileSync(axePath, 'utf8'));
-  return page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: unknown[] }[] }> } }).axe;
-    const result = await axe.run();
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, nodes: v.nodes.length, help: v.help, targets: JSON.stringify(v.nodes.map((n) => (n as { target: unknown }).target)) }));
-  });
-}
 
 describe('the history screen in Chromium against the headless hub and mosquitto', () => {
   let dir: string;

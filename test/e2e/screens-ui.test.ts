@@ -1,6 +1,5 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +11,7 @@ import { ScriptedSignals } from '../../electron/core/heartbeat/system-signals.ts
 import { silentLogger } from '../../electron/core/logger.ts';
 import { startHeadless, type HeadlessApp } from '../../electron/headless/headless-app.ts';
 import { localiseLockReason } from '../../renderer/src/lock-reason.ts';
+import { seriousViolations } from '../helpers/axe.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { startHubProcess, type HubProcess } from '../helpers/hub-process.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
@@ -54,20 +54,6 @@ async function latinTexts(page: Page): Promise<string[]> {
       for (const name of ['aria-label', 'title', 'placeholder', 'alt']) latin(el.getAttribute(name));
     }
     return [...found].sort();
-  });
-}
-
-/** axe-core in the page; resolves to the serious and critical violations (rule id and node count). */
-async function seriousViolations(page: Page): Promise<{ id: string; nodes: number; help: string; targets: string }[]> {
-  const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-  // Evaluated through the DevTools protocol, so the page's Content-Security-Policy stays in force.
-  await page.evaluate(readFileSync(axePath, 'utf8'));
-  return page.evaluate(async () => {
-    const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string | null; help: string; nodes: unknown[] }[] }> } }).axe;
-    const result = await axe.run();
-    return result.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, nodes: v.nodes.length, help: v.help, targets: JSON.stringify(v.nodes.map((n) => (n as { target: unknown }).target)) }));
   });
 }
 
