@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { MethodArgs } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
+import { startDownload } from './download.ts';
 import { isFiltering, searchArgs, type HistoryFilters } from './use-history-search.ts';
 
 /**
@@ -31,10 +32,7 @@ export function ExportPanel({ api, channels, filters }: { api: ApiClient; channe
     api.call('exportMessages', request).then(
       (result) => {
         if (result.href !== null) {
-          const link = document.createElement('a');
-          link.href = result.href;
-          link.download = '';
-          link.click();
+          startDownload(result.href);
           setOutcome(t('export.started'));
         } else if (result.path !== null) {
           setOutcome(t('export.saved', { n: result.count ?? 0, path: result.path }));

@@ -2,6 +2,7 @@ import { useEffect, useId, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UiSettings, UiSettingsPatch } from '../../electron/api/contract.ts';
 import { ApiError, type ApiClient } from './api-client.ts';
+import { startDownload } from './download.ts';
 import { ExportPanel } from './export-panel.tsx';
 import { formatNumber } from './format.ts';
 import { LockNote } from './lock-note.tsx';
@@ -434,10 +435,7 @@ function DiagnosticsButton({ api }: { api: ApiClient }) {
       .then(
         (result) => {
           if (result.href !== null) {
-            const link = document.createElement('a');
-            link.href = result.href;
-            link.download = '';
-            link.click();
+            startDownload(result.href);
             setOutcome({ ok: true, text: t('settings.diagnostics.started') });
           } else if (result.path !== null) {
             setOutcome({ ok: true, text: t('settings.diagnostics.saved', { path: result.path }) });
