@@ -242,9 +242,25 @@ export const connectionInputSchema = z
   .strict();
 export type UiConnectionInput = z.input<typeof connectionInputSchema>;
 
+/**
+ * A method's schemas, built the first time they are used: the window draws its first page before
+ * most of the contract's schemas exist (building them all costs tens of ms at start-up).
+ */
+function lazyMethod<A, R>(build: () => { readonly args: A; readonly result: R }): { readonly args: A; readonly result: R } {
+  let built: { readonly args: A; readonly result: R } | undefined;
+  return {
+    get args(): A {
+      return (built ??= build()).args;
+    },
+    get result(): R {
+      return (built ??= build()).result;
+    },
+  };
+}
+
 /** Calls from the UI to the core: arguments and result of each. */
 export const methods = {
-  listMessages: {
+  listMessages: lazyMethod(() => ({
     args: z
       .object({
         beforeSeq: z.number().int().positive().optional(),
@@ -252,20 +268,20 @@ export const methods = {
       })
       .strict(),
     result: z.object({ messages: z.array(messageSchema) }),
-  },
-  markRead: {
+  })),
+  markRead: lazyMethod(() => ({
     args: z.object({ seq: z.number().int().positive() }).strict(),
     result: z.object({
       message: messageSchema,
       receipt: z.enum(['sent', 'pending', 'not-configured', 'already-read']),
     }),
-  },
+  })),
   /** Marks a message unread again (no receipt is sent or withdrawn). */
-  markUnread: {
+  markUnread: lazyMethod(() => ({
     args: z.object({ seq: z.number().int().positive() }).strict(),
     result: z.object({ message: messageSchema }),
-  },
-  searchMessages: {
+  })),
+  searchMessages: lazyMethod(() => ({
     args: z
       .object({
         text: z.string().max(500).optional(),
@@ -284,37 +300,37 @@ export const methods = {
       terms: z.array(z.string()),
       nextBeforeSeq: z.number().int().nullable(),
     }),
-  },
-  channelCounts: {
+  })),
+  channelCounts: lazyMethod(() => ({
     args: z.object({}).strict(),
     result: z.object({
       channels: z.array(z.object({ channel: z.string(), unread: z.number().int(), total: z.number().int() })),
     }),
-  },
-  markChannelRead: {
+  })),
+  markChannelRead: lazyMethod(() => ({
     args: z.object({ channel: z.string().min(1).max(100) }).strict(),
     result: z.object({ marked: z.number().int(), receipts: z.number().int() }),
-  },
-  acknowledge: {
+  })),
+  acknowledge: lazyMethod(() => ({
     args: z.object({ seq: z.number().int().positive() }).strict(),
     result: z.object({
       message: messageSchema,
       receipt: z.enum(['sent', 'pending', 'not-configured', 'already-read']),
     }),
-  },
-  chooseAction: {
+  })),
+  chooseAction: lazyMethod(() => ({
     args: z.object({ seq: z.number().int().positive(), actionId: z.string().min(1).max(80) }).strict(),
     result: z.object({ ok: z.literal(true) }),
-  },
-  pauseNotifications: {
+  })),
+  pauseNotifications: lazyMethod(() => ({
     args: z.object({ minutes: z.number().int().min(1).max(24 * 60).optional() }).strict(),
     result: z.object({ pausedUntilMs: z.number() }),
-  },
-  resumeNotifications: {
+  })),
+  resumeNotifications: lazyMethod(() => ({
     args: z.object({}).strict(),
     result: z.object({ pausedUntilMs: z.null() }),
-  },
-  exportMessages: {
+  })),
+  exportMessages: lazyMethod(() => ({
     args: z
       .object({
         format: z.enum(['jsonl', 'csv']),
@@ -329,28 +345,28 @@ export const methods = {
       .strict(),
     /** Headless: a download address on the bridge. Desktop: the file the person chose and the count. */
     result: z.object({ href: z.string().nullable(), path: z.string().nullable(), count: z.number().int().nullable() }),
-  },
-  getSettings: {
+  })),
+  getSettings: lazyMethod(() => ({
     args: z.object({}).strict(),
     result: z.object({ settings: settingsSchema, locks: z.array(lockSchema) }),
-  },
+  })),
   /** Changes settings; a locked one is refused (error code "locked", naming it) and nothing is changed. */
-  updateSettings: {
+  updateSettings: lazyMethod(() => ({
     args: z.object({ patch: settingsPatchSchema }).strict(),
     result: z.object({ settings: settingsSchema, locks: z.array(lockSchema) }),
-  },
+  })),
   /** The channel directory: configured, mandatory, offered by the broker, subscribed by the person. */
-  listChannels: {
+  listChannels: lazyMethod(() => ({
     args: z.object({}).strict(),
     result: z.object({ channels: z.array(channelEntrySchema) }),
-  },
+  })),
   /** Subscribes or unsubscribes on the live connection at once (and remembers it). Mandatory ones are refused. */
-  setSubscribed: {
+  setSubscribed: lazyMethod(() => ({
     args: z.object({ connectionId: z.string().min(1).max(64), topic: z.string().min(1).max(1000), subscribed: z.boolean() }).strict(),
     result: z.object({ channel: channelEntrySchema }),
-  },
+  })),
   /** Changes a channel's rule: mute (for some minutes, or until turned on), minimum priority, sound. */
-  setChannelRule: {
+  setChannelRule: lazyMethod(() => ({
     args: z
       .object({
         channel: z.string().min(1).max(100),
@@ -363,34 +379,34 @@ export const methods = {
       })
       .strict(),
     result: z.object({ rule: channelRuleSchema }),
-  },
-  listConnections: {
+  })),
+  listConnections: lazyMethod(() => ({
     args: z.object({}).strict(),
     result: z.object({ connections: z.array(connectionViewSchema) }),
-  },
+  })),
   /**
    * Adds a connection (or replaces the one with `replaceId`) and connects it at once. Invalid fields
    * come back as error code "invalid-arguments" with `fields` naming each one.
    */
-  saveConnection: {
+  saveConnection: lazyMethod(() => ({
     args: z.object({ connection: connectionInputSchema, replaceId: z.string().min(1).max(64).optional() }).strict(),
     result: z.object({ connection: connectionViewSchema }),
-  },
-  removeConnection: {
+  })),
+  removeConnection: lazyMethod(() => ({
     args: z.object({ id: z.string().min(1).max(64) }).strict(),
     result: z.object({ removed: z.literal(true) }),
-  },
+  })),
   /** Tries a connection as entered (connect, then disconnect) and says how it went, in words. */
-  testConnection: {
+  testConnection: lazyMethod(() => ({
     args: z.object({ connection: connectionInputSchema }).strict(),
     result: z.object({ ok: z.boolean(), message: z.string(), elapsedMs: z.number() }),
-  },
+  })),
   /** The diagnostics bundle: headless, a download address on the bridge; desktop, the file the person chose. */
-  exportDiagnostics: {
+  exportDiagnostics: lazyMethod(() => ({
     args: z.object({}).strict(),
     result: z.object({ href: z.string().nullable(), path: z.string().nullable() }),
-  },
-  getStatus: {
+  })),
+  getStatus: lazyMethod(() => ({
     args: z.object({}).strict(),
     result: z.object({
       deviceId: z.string(),
@@ -402,7 +418,7 @@ export const methods = {
       /** The managed policy: its file, the settings it locks, and why it was not applied if it was invalid. */
       policy: z.object({ source: z.string().nullable(), locked: z.array(z.string()), error: z.string().nullable() }),
     }),
-  },
+  })),
 } as const;
 
 /** Events from the core to the UI. */
