@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { useTempStore } from '../helpers/temp-store.ts';
 import type { Priority } from '../../electron/core/message/message.ts';
 import {
-  MessageStore,
   type NewDataSample,
   type NewMessage,
   type RetentionRule,
@@ -66,17 +63,16 @@ const MINUTE = 60_000;
 const NOW = 100 * 24 * 60 * MINUTE;
 
 describe('MessageStore.retentionStep', () => {
-  let dir: string;
-  let store: MessageStore;
+  const temp = useTempStore('pushdesk-retention-');
 
-  const ids = (channel?: string): string[] => [...store.iterate({ channel })].map((m) => m.id);
+  const ids = (channel?: string): string[] => [...temp.store.iterate({ channel })].map((m) => m.id);
 
   /** Runs steps until one says nothing more is left, as the hub does; returns the totals. */
   function runAll(s: RetentionSettings, nowMs = NOW, limit?: number): { deletedMessages: number; deletedSamples: number; steps: number } {
     let deletedMessages = 0;
     let deletedSamples = 0;
     for (let steps = 1; steps < 1000; steps++) {
-      const r = store.retentionStep(s, nowMs, limit);
+      const r = temp.store.retentionStep(s, nowMs, limit);
       deletedMessages += r.deletedMessages;
       deletedSamples += r.deletedSamples;
       if (!r.more) return { deletedMessages, deletedSamples, steps };
@@ -84,47 +80,37 @@ describe('MessageStore.retentionStep', () => {
     throw new Error('retention does not finish');
   }
 
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'pushdesk-retention-'));
-    store = MessageStore.open(dir);
-  });
-
-  afterEach(() => {
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-
   it('keeps an alert still waiting for acknowledgement beyond maxCount, until its maximum age', () => {
     const alert = message({ id: 'alert', receivedAtMs: 1 });
-    store.insertBatch([{ ...alert, message: { ...alert.message, requiresAck: true } }]);
-    store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ receivedAtMs: 10 + i })));
+    temp.store.insertBatch([{ ...alert, message: { ...alert.message, requiresAck: true } }]);
+    temp.store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ receivedAtMs: 10 + i })));
     runAll(settings({ defaults: { maxCount: 3 } }));
     expect(ids()).toContain('alert');
-    expect(store.count()).toBe(4);
+    expect(temp.store.count()).toBe(4);
     runAll(settings({ defaults: { maxCount: 3, maxAgeMs: NOW - 5 } }));
     expect(ids()).not.toContain('alert');
   });
 
   it('removes no message for a size cap that data samples alone exceed, and says so', () => {
-    store.insertBatch(Array.from({ length: 200 }, (_, i) => message({ receivedAtMs: i })));
+    temp.store.insertBatch(Array.from({ length: 200 }, (_, i) => message({ receivedAtMs: i })));
     const big = 'x'.repeat(16_000);
-    store.insertBatch(Array.from({ length: 300 }, (_, i) => ({ ...sample('plant/big', i, NOW - i), payload: big })));
-    const result = store.retentionStep(settings({ maxBytes: 1024 * 1024 }), NOW);
+    temp.store.insertBatch(Array.from({ length: 300 }, (_, i) => ({ ...sample('plant/big', i, NOW - i), payload: big })));
+    const result = temp.store.retentionStep(settings({ maxBytes: 1024 * 1024 }), NOW);
     expect(result.deletedMessages).toBe(0);
     expect(result.sizeCapUnreachable).toBe(true);
-    expect(store.count()).toBe(200);
+    expect(temp.store.count()).toBe(200);
   });
 
   it('removes nothing when no rule limits anything', () => {
-    store.insertBatch(Array.from({ length: 20 }, (_, i) => message({ receivedAtMs: i })));
-    expect(store.retentionStep(settings(), NOW)).toEqual({ deletedMessages: 0, deletedSamples: 0, more: false });
-    expect(store.count()).toBe(20);
+    temp.store.insertBatch(Array.from({ length: 20 }, (_, i) => message({ receivedAtMs: i })));
+    expect(temp.store.retentionStep(settings(), NOW)).toEqual({ deletedMessages: 0, deletedSamples: 0, more: false });
+    expect(temp.store.count()).toBe(20);
   });
 
   describe('maxCount', () => {
     it('keeps the newest maxCount messages of a channel', () => {
-      store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ id: `a${i}`, receivedAtMs: NOW - 10_000 + i })));
-      const result = store.retentionStep(settings({ defaults: { maxCount: 3 } }), NOW);
+      temp.store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ id: `a${i}`, receivedAtMs: NOW - 10_000 + i })));
+      const result = temp.store.retentionStep(settings({ defaults: { maxCount: 3 } }), NOW);
       expect(result).toEqual({ deletedMessages: 7, deletedSamples: 0, more: false });
       expect(ids()).toEqual(['a7', 'a8', 'a9']);
     });
@@ -134,7 +120,7 @@ describe('MessageStore.retentionStep', () => {
       for (let i = 0; i < 8; i++) {
         for (const channel of ['Keep', 'Trim', 'Other', 'Free']) batch.push(message({ id: `${channel}${i}`, channel, receivedAtMs: NOW - 1000 + i }));
       }
-      store.insertBatch(batch);
+      temp.store.insertBatch(batch);
       runAll(settings({ defaults: { maxCount: 2 }, rules: { Keep: { maxCount: 5 }, Trim: { maxCount: 1 }, Free: {} } }));
       expect(ids('Keep')).toEqual(['Keep3', 'Keep4', 'Keep5', 'Keep6', 'Keep7']);
       expect(ids('Trim')).toEqual(['Trim7']);
@@ -143,29 +129,29 @@ describe('MessageStore.retentionStep', () => {
     });
 
     it('counts only visible messages: deleted versions do not take the place of kept ones', () => {
-      store.insertBatch([
+      temp.store.insertBatch([
         message({ id: 'urgent', priority: 5, receivedAtMs: NOW - 20_000 }),
         ...Array.from({ length: 6 }, (_, i) => message({ id: `a${i}`, receivedAtMs: NOW - 10_000 + i })),
       ]);
-      store.deleteVersions('home', 'a5', NOW - 100);
-      store.deleteVersions('home', 'a4', NOW - 100);
+      temp.store.deleteVersions('home', 'a5', NOW - 100);
+      temp.store.deleteVersions('home', 'a4', NOW - 100);
       runAll(settings({ defaults: { maxCount: 2 } }));
       expect(ids()).toEqual(['urgent', 'a2', 'a3']);
     });
 
     it('never removes an unread message of priority 4 or 5 by count, but does a read one or a lower one', () => {
-      const added = store.insertBatch([
+      const added = temp.store.insertBatch([
         message({ id: 'high-unread', priority: 4, receivedAtMs: NOW - 9000 }),
         message({ id: 'urgent-unread', priority: 5, receivedAtMs: NOW - 8000 }),
         message({ id: 'urgent-read', priority: 5, receivedAtMs: NOW - 7000 }),
         message({ id: 'default-unread', priority: 3, receivedAtMs: NOW - 6000 }),
         ...Array.from({ length: 3 }, (_, i) => message({ id: `new${i}`, receivedAtMs: NOW - 100 + i })),
       ]);
-      store.markRead(added[2]?.seq ?? -1, NOW - 5000);
+      temp.store.markRead(added[2]?.seq ?? -1, NOW - 5000);
       runAll(settings({ defaults: { maxCount: 2 } }));
       expect(ids()).toEqual(['high-unread', 'urgent-unread', 'new1', 'new2']);
       // once read, it goes like any other
-      store.markRead(added[0]?.seq ?? -1, NOW);
+      temp.store.markRead(added[0]?.seq ?? -1, NOW);
       runAll(settings({ defaults: { maxCount: 2 } }));
       expect(ids()).toEqual(['urgent-unread', 'new1', 'new2']);
     });
@@ -173,7 +159,7 @@ describe('MessageStore.retentionStep', () => {
 
   describe('maxAge', () => {
     it('removes messages older than the channel maximum age and keeps the rest', () => {
-      store.insertBatch([
+      temp.store.insertBatch([
         message({ id: 'default-old', channel: 'Plain', receivedAtMs: NOW - 61 * MINUTE }),
         message({ id: 'default-young', channel: 'Plain', receivedAtMs: NOW - 59 * MINUTE }),
         message({ id: 'old', channel: 'Short', receivedAtMs: NOW - 11 * MINUTE }),
@@ -189,7 +175,7 @@ describe('MessageStore.retentionStep', () => {
     });
 
     it('never removes a message younger than the maximum age, even when the clock went back', () => {
-      store.insertBatch([
+      temp.store.insertBatch([
         message({ id: 'old', receivedAtMs: NOW - 20 * MINUTE }),
         message({ id: 'young-before-jump', receivedAtMs: NOW - MINUTE }),
         message({ id: 'old-after-jump', receivedAtMs: NOW - 30 * MINUTE }),
@@ -202,7 +188,7 @@ describe('MessageStore.retentionStep', () => {
     });
 
     it('removes an unread urgent message once it is older than the maximum age', () => {
-      store.insertBatch([
+      temp.store.insertBatch([
         message({ id: 'urgent-old', priority: 5, receivedAtMs: NOW - 2 * MINUTE }),
         message({ id: 'urgent-young', priority: 5, receivedAtMs: NOW - 30_000 }),
       ]);
@@ -211,29 +197,29 @@ describe('MessageStore.retentionStep', () => {
     });
 
     it('removes old deleted versions with the channel age too', () => {
-      store.insertBatch([message({ id: 'a', receivedAtMs: NOW - 2 * MINUTE }), message({ id: 'b', receivedAtMs: NOW - 2 * MINUTE })]);
-      store.deleteVersions('home', 'a', NOW - MINUTE);
+      temp.store.insertBatch([message({ id: 'a', receivedAtMs: NOW - 2 * MINUTE }), message({ id: 'b', receivedAtMs: NOW - 2 * MINUTE })]);
+      temp.store.deleteVersions('home', 'a', NOW - MINUTE);
       runAll(settings({ defaults: { maxAgeMs: MINUTE } }));
-      expect(store.count()).toBe(0);
+      expect(temp.store.count()).toBe(0);
     });
   });
 
   describe('size cap', () => {
     it('removes the oldest messages until the store is under maxBytes, keeping unread urgent ones', () => {
       const filler = 'x'.repeat(400);
-      store.insertBatch([
+      temp.store.insertBatch([
         message({ id: 'urgent-unread', priority: 5, receivedAtMs: 0 }),
         message({ id: 'urgent-read', priority: 5, receivedAtMs: 1 }),
       ]);
-      store.markRead([...store.iterate()][1]?.seq ?? -1, 2);
+      temp.store.markRead([...temp.store.iterate()][1]?.seq ?? -1, 2);
       for (let b = 0; b < 6; b++) {
-        store.insertBatch(Array.from({ length: 500 }, (_, i) => message({ id: `f${b * 500 + i}`, body: `${filler} ${b} ${i}`, receivedAtMs: 10 + b * 500 + i })));
+        temp.store.insertBatch(Array.from({ length: 500 }, (_, i) => message({ id: `f${b * 500 + i}`, body: `${filler} ${b} ${i}`, receivedAtMs: 10 + b * 500 + i })));
       }
-      while (store.indexPending() > 0);
-      const before = store.usedBytes();
+      while (temp.store.indexPending() > 0);
+      const before = temp.store.usedBytes();
       const maxBytes = Math.floor(before / 2);
-      for (let i = 0; i < 200 && store.usedBytes() > maxBytes; i++) store.retentionStep(settings({ maxBytes }), NOW);
-      expect(store.usedBytes()).toBeLessThanOrEqual(maxBytes);
+      for (let i = 0; i < 200 && temp.store.usedBytes() > maxBytes; i++) temp.store.retentionStep(settings({ maxBytes }), NOW);
+      expect(temp.store.usedBytes()).toBeLessThanOrEqual(maxBytes);
       const kept = ids();
       expect(kept[0]).toBe('urgent-unread');
       expect(kept).not.toContain('urgent-read');
@@ -243,46 +229,46 @@ describe('MessageStore.retentionStep', () => {
       expect(rest.length).toBeLessThan(3000);
       expect(rest).toEqual(Array.from({ length: rest.length }, (_, i) => `f${3000 - rest.length + i}`));
       // under the cap, the next step removes nothing
-      expect(store.retentionStep(settings({ maxBytes }), NOW).deletedMessages).toBe(0);
+      expect(temp.store.retentionStep(settings({ maxBytes }), NOW).deletedMessages).toBe(0);
     });
 
     it('removes nothing while the store is under maxBytes', () => {
-      store.insertBatch(Array.from({ length: 50 }, (_, i) => message({ receivedAtMs: i })));
-      expect(store.retentionStep(settings({ maxBytes: store.usedBytes() * 2 }), NOW).deletedMessages).toBe(0);
-      expect(store.count()).toBe(50);
+      temp.store.insertBatch(Array.from({ length: 50 }, (_, i) => message({ receivedAtMs: i })));
+      expect(temp.store.retentionStep(settings({ maxBytes: temp.store.usedBytes() * 2 }), NOW).deletedMessages).toBe(0);
+      expect(temp.store.count()).toBe(50);
     });
 
     it('reports the bytes the pages in use hold', () => {
-      const empty = store.usedBytes();
+      const empty = temp.store.usedBytes();
       expect(empty).toBeGreaterThan(0);
-      store.insertBatch(Array.from({ length: 500 }, (_, i) => message({ body: 'y'.repeat(1000), receivedAtMs: i })));
-      expect(store.usedBytes()).toBeGreaterThan(empty + 500 * 1000);
+      temp.store.insertBatch(Array.from({ length: 500 }, (_, i) => message({ body: 'y'.repeat(1000), receivedAtMs: i })));
+      expect(temp.store.usedBytes()).toBeGreaterThan(empty + 500 * 1000);
     });
   });
 
   describe('tombstones', () => {
     it('removes deleted and replaced versions once they are older than tombstoneMs', () => {
-      store.insertBatch([message({ id: 'a', receivedAtMs: 1000 }), message({ id: 'keep', receivedAtMs: 1000 })]);
-      store.insertBatch([{ ...message({ id: 'a2', receivedAtMs: 5000 }), message: { ...message({ id: 'a2', receivedAtMs: 5000 }).message, sequenceId: 'a' } }]);
-      store.deleteVersions('home', 'a', 8000);
-      expect(store.count()).toBe(3);
+      temp.store.insertBatch([message({ id: 'a', receivedAtMs: 1000 }), message({ id: 'keep', receivedAtMs: 1000 })]);
+      temp.store.insertBatch([{ ...message({ id: 'a2', receivedAtMs: 5000 }), message: { ...message({ id: 'a2', receivedAtMs: 5000 }).message, sequenceId: 'a' } }]);
+      temp.store.deleteVersions('home', 'a', 8000);
+      expect(temp.store.count()).toBe(3);
       // 'a' was replaced at 5000, 'a2' deleted at 8000
-      expect(store.retentionStep(settings({ tombstoneMs: 4000 }), 8999).deletedMessages).toBe(0);
-      expect(store.retentionStep(settings({ tombstoneMs: 4000 }), 9001).deletedMessages).toBe(1);
-      expect(store.count()).toBe(2);
-      expect(store.retentionStep(settings({ tombstoneMs: 4000 }), 12_001).deletedMessages).toBe(1);
+      expect(temp.store.retentionStep(settings({ tombstoneMs: 4000 }), 8999).deletedMessages).toBe(0);
+      expect(temp.store.retentionStep(settings({ tombstoneMs: 4000 }), 9001).deletedMessages).toBe(1);
+      expect(temp.store.count()).toBe(2);
+      expect(temp.store.retentionStep(settings({ tombstoneMs: 4000 }), 12_001).deletedMessages).toBe(1);
       expect(ids()).toEqual(['keep']);
-      expect(store.count()).toBe(1);
+      expect(temp.store.count()).toBe(1);
     });
   });
 
   describe('limit per step', () => {
     it('removes at most `limit` rows a step and says when more is left', () => {
-      store.insertBatch(Array.from({ length: 55 }, (_, i) => message({ id: `a${i}`, receivedAtMs: NOW - 1000 + i })));
+      temp.store.insertBatch(Array.from({ length: 55 }, (_, i) => message({ id: `a${i}`, receivedAtMs: NOW - 1000 + i })));
       const s = settings({ defaults: { maxCount: 5 } });
       const steps: RetentionStepResult[] = [];
       for (let i = 0; i < 10; i++) {
-        const r = store.retentionStep(s, NOW, 20);
+        const r = temp.store.retentionStep(s, NOW, 20);
         steps.push(r);
         if (!r.more) break;
       }
@@ -292,11 +278,11 @@ describe('MessageStore.retentionStep', () => {
     });
 
     it('shares the limit between age, count, tombstones and samples', () => {
-      store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ id: `old${i}`, channel: 'Aged', receivedAtMs: NOW - 10 * MINUTE })));
-      store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ id: `c${i}`, channel: 'Counted', receivedAtMs: NOW - 1000 + i })));
-      store.insertBatch(Array.from({ length: 10 }, (_, i) => sample('t', i, NOW - 1000 + i)));
+      temp.store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ id: `old${i}`, channel: 'Aged', receivedAtMs: NOW - 10 * MINUTE })));
+      temp.store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ id: `c${i}`, channel: 'Counted', receivedAtMs: NOW - 1000 + i })));
+      temp.store.insertBatch(Array.from({ length: 10 }, (_, i) => sample('t', i, NOW - 1000 + i)));
       const s = settings({ rules: { Aged: { maxAgeMs: MINUTE }, Counted: { maxCount: 2 } }, dataSamplesPerTopic: 2 });
-      const first = store.retentionStep(s, NOW, 12);
+      const first = temp.store.retentionStep(s, NOW, 12);
       expect(first.deletedMessages + first.deletedSamples).toBe(12);
       expect(first.more).toBe(true);
       const rest = runAll(s, NOW, 12);
@@ -306,41 +292,41 @@ describe('MessageStore.retentionStep', () => {
     });
 
     it('trims the samples of one busy topic within the limit', () => {
-      store.insertBatch(Array.from({ length: 40 }, (_, i) => sample('busy', i, NOW - 1000 + i)));
+      temp.store.insertBatch(Array.from({ length: 40 }, (_, i) => sample('busy', i, NOW - 1000 + i)));
       const s = settings({ dataSamplesPerTopic: 5 });
-      const first = store.retentionStep(s, NOW, 10);
+      const first = temp.store.retentionStep(s, NOW, 10);
       expect(first).toEqual({ deletedMessages: 0, deletedSamples: 10, more: true });
       expect(runAll(s, NOW, 10).deletedSamples).toBe(25);
-      expect(store.dataSamples('plant', 'busy').map((x) => x.value)).toEqual([39, 38, 37, 36, 35]);
+      expect(temp.store.dataSamples('plant', 'busy').map((x) => x.value)).toEqual([39, 38, 37, 36, 35]);
     });
   });
 
   describe('data samples', () => {
     it('keeps samplesPerTopic samples per topic, the newest', () => {
-      store.insertBatch([
+      temp.store.insertBatch([
         ...Array.from({ length: 10 }, (_, i) => sample('a', i, NOW - 1000 + i)),
         ...Array.from({ length: 2 }, (_, i) => sample('b', 100 + i, NOW - 1000 + i)),
       ]);
       const r = runAll(settings({ dataSamplesPerTopic: 3 }));
       expect(r.deletedSamples).toBe(7);
-      expect(store.dataSamples('plant', 'a').map((x) => x.value)).toEqual([9, 8, 7]);
-      expect(store.dataSamples('plant', 'b').map((x) => x.value)).toEqual([101, 100]);
+      expect(temp.store.dataSamples('plant', 'a').map((x) => x.value)).toEqual([9, 8, 7]);
+      expect(temp.store.dataSamples('plant', 'b').map((x) => x.value)).toEqual([101, 100]);
       // the latest value and the count of samples seen are not retention's business
-      expect(store.dataLatest().find((l) => l.topic === 'a')).toMatchObject({ value: 9, samples: 10 });
+      expect(temp.store.dataLatest().find((l) => l.topic === 'a')).toMatchObject({ value: 9, samples: 10 });
     });
 
     it('removes samples older than the data maximum age', () => {
-      store.insertBatch([sample('a', 1, NOW - 3 * MINUTE), sample('a', 2, NOW - 2 * MINUTE), sample('a', 3, NOW - 30_000), sample('b', 4, NOW - 5 * MINUTE)]);
+      temp.store.insertBatch([sample('a', 1, NOW - 3 * MINUTE), sample('a', 2, NOW - 2 * MINUTE), sample('a', 3, NOW - 30_000), sample('b', 4, NOW - 5 * MINUTE)]);
       expect(runAll(settings({ dataMaxAgeMs: MINUTE })).deletedSamples).toBe(3);
-      expect(store.dataSamples('plant', 'a').map((x) => x.value)).toEqual([3]);
-      expect(store.dataSamples('plant', 'b')).toEqual([]);
-      expect(store.dataLatest().map((l) => l.topic)).toEqual(['a', 'b']);
+      expect(temp.store.dataSamples('plant', 'a').map((x) => x.value)).toEqual([3]);
+      expect(temp.store.dataSamples('plant', 'b')).toEqual([]);
+      expect(temp.store.dataLatest().map((l) => l.topic)).toEqual(['a', 'b']);
     });
   });
 
   describe('full-text index', () => {
     function indexMatches(word: string): number {
-      const db = new DatabaseSync(store.path, { readOnly: true });
+      const db = new DatabaseSync(temp.store.path, { readOnly: true });
       try {
         return (db.prepare('SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?').get(word) as { n: number }).n;
       } finally {
@@ -349,20 +335,20 @@ describe('MessageStore.retentionStep', () => {
     }
 
     it('loses the rows of removed messages, indexed or not yet', () => {
-      store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ id: `a${i}`, body: `pump ${i}`, receivedAtMs: NOW - 10 * MINUTE + i })));
-      while (store.indexPending() > 0);
-      store.insertBatch(Array.from({ length: 4 }, (_, i) => message({ id: `b${i}`, body: `pump tail ${i}`, receivedAtMs: NOW - 10 * MINUTE + 100 + i })));
-      store.insertBatch(Array.from({ length: 3 }, (_, i) => message({ id: `c${i}`, body: `pump young ${i}`, receivedAtMs: NOW - 3 + i })));
+      temp.store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ id: `a${i}`, body: `pump ${i}`, receivedAtMs: NOW - 10 * MINUTE + i })));
+      while (temp.store.indexPending() > 0);
+      temp.store.insertBatch(Array.from({ length: 4 }, (_, i) => message({ id: `b${i}`, body: `pump tail ${i}`, receivedAtMs: NOW - 10 * MINUTE + 100 + i })));
+      temp.store.insertBatch(Array.from({ length: 3 }, (_, i) => message({ id: `c${i}`, body: `pump young ${i}`, receivedAtMs: NOW - 3 + i })));
       expect(indexMatches('pump')).toBe(10);
       runAll(settings({ defaults: { maxAgeMs: MINUTE } }));
       expect(indexMatches('pump')).toBe(0);
-      expect(store.search({ text: 'pump', limit: 100 }).messages.map((m) => m.id)).toEqual(['c2', 'c1', 'c0']);
-      while (store.indexPending() > 0);
+      expect(temp.store.search({ text: 'pump', limit: 100 }).messages.map((m) => m.id)).toEqual(['c2', 'c1', 'c0']);
+      while (temp.store.indexPending() > 0);
       expect(indexMatches('pump')).toBe(3);
       expect(indexMatches('tail')).toBe(0);
-      expect(store.search({ text: 'pump', limit: 100 }).messages.map((m) => m.id)).toEqual(['c2', 'c1', 'c0']);
-      expect(store.integrityCheck()).toEqual(['ok']);
-      const db = new DatabaseSync(store.path);
+      expect(temp.store.search({ text: 'pump', limit: 100 }).messages.map((m) => m.id)).toEqual(['c2', 'c1', 'c0']);
+      expect(temp.store.integrityCheck()).toEqual(['ok']);
+      const db = new DatabaseSync(temp.store.path);
       try {
         expect(() => db.exec("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')")).not.toThrow();
       } finally {

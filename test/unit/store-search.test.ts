@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { useTempStore } from '../helpers/temp-store.ts';
 import type { Priority } from '../../electron/core/message/message.ts';
-import { MessageStore, type NewMessage, type SearchQuery } from '../../electron/core/store/message-store.ts';
+import type { NewMessage, SearchQuery } from '../../electron/core/store/message-store.ts';
 
 interface Fields {
   readonly id?: string;
@@ -45,30 +43,19 @@ function message(fields: Fields = {}): NewMessage {
 }
 
 describe('MessageStore.search', () => {
-  let dir: string;
-  let store: MessageStore;
+  const temp = useTempStore('pushdesk-search-');
 
   /** Ids of the messages a search finds, newest first. */
   const ids = (query: Omit<SearchQuery, 'limit'> & { limit?: number }): string[] =>
-    store.search({ limit: 100, ...query }).messages.map((m) => m.id);
+    temp.store.search({ limit: 100, ...query }).messages.map((m) => m.id);
 
   const indexAll = (): void => {
-    while (store.indexPending() > 0);
+    while (temp.store.indexPending() > 0);
   };
-
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), 'pushdesk-search-'));
-    store = MessageStore.open(dir);
-  });
-
-  afterEach(() => {
-    store.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
 
   describe('words', () => {
     beforeEach(() => {
-      store.insertBatch([
+      temp.store.insertBatch([
         message({ id: 'pumps', title: 'Pumps', body: 'Both pumps are running' }),
         message({ id: 'valve', title: 'Valve', body: 'The valve is stuck' }),
         message({ id: 'both', title: 'Pump and valve', body: 'Pump pressure drops when the valve closes' }),
@@ -104,9 +91,9 @@ describe('MessageStore.search', () => {
     });
 
     it('returns the words it searched for, to highlight', () => {
-      const result = store.search({ text: '  Pump,  valve! ', limit: 10 });
+      const result = temp.store.search({ text: '  Pump,  valve! ', limit: 10 });
       expect(result.terms).toEqual(['Pump', 'valve']);
-      expect(store.search({ limit: 10 }).terms).toEqual([]);
+      expect(temp.store.search({ limit: 10 }).terms).toEqual([]);
     });
 
     it('treats an empty or blank search as no word filter', () => {
@@ -117,7 +104,7 @@ describe('MessageStore.search', () => {
 
   describe('input that is FTS5 syntax is only text', () => {
     beforeEach(() => {
-      store.insertBatch([
+      temp.store.insertBatch([
         message({ id: 'pump', body: 'pump running' }),
         message({ id: 'valve', body: 'valve stuck' }),
         message({ id: 'or', body: 'pump or valve, whichever fails first' }),
@@ -164,14 +151,14 @@ describe('MessageStore.search', () => {
     for (const input of hostile) {
       it(`does not throw on ${JSON.stringify(input)}`, () => {
         const run = (): unknown => [
-          store.search({ text: input, limit: 10 }),
-          store.search({ text: input, limit: 10, channel: 'General', minPriority: 2, unreadOnly: true, sinceMs: 0, untilMs: 1e15 }),
+          temp.store.search({ text: input, limit: 10 }),
+          temp.store.search({ text: input, limit: 10, channel: 'General', minPriority: 2, unreadOnly: true, sinceMs: 0, untilMs: 1e15 }),
         ];
         expect(run).not.toThrow();
         indexAll();
-        store.insertBatch([message({ body: 'an unindexed tail message' })]);
+        temp.store.insertBatch([message({ body: 'an unindexed tail message' })]);
         expect(run).not.toThrow();
-        expect(store.count()).toBe(5);
+        expect(temp.store.count()).toBe(5);
       });
     }
 
@@ -189,7 +176,7 @@ describe('MessageStore.search', () => {
     });
 
     it('finds nothing, rather than everything, for input with no word in it', () => {
-      const result = store.search({ text: '"', limit: 10 });
+      const result = temp.store.search({ text: '"', limit: 10 });
       expect(result.terms).toEqual([]);
       expect(result.messages).toEqual([]);
       expect(result.nextBeforeSeq).toBeUndefined();
@@ -198,7 +185,7 @@ describe('MessageStore.search', () => {
 
   describe('Chinese, Japanese and Korean', () => {
     beforeEach(() => {
-      store.insertBatch([
+      temp.store.insertBatch([
         message({ id: 'zh', title: '泵站报警', body: '泵站压力过高' }),
         message({ id: 'zh2', body: '水箱压力正常' }),
         message({ id: 'ja', body: 'ポンプの圧力が高すぎます' }),
@@ -233,7 +220,7 @@ describe('MessageStore.search', () => {
   });
 
   it('finds full-width letters and ligatures by what a keyboard types', () => {
-    store.insertBatch([message({ id: 'wide', body: 'ＰＵＭＰ ３ failed, ﬁlter clogged' })]);
+    temp.store.insertBatch([message({ id: 'wide', body: 'ＰＵＭＰ ３ failed, ﬁlter clogged' })]);
     indexAll();
     expect(ids({ text: 'pump' })).toEqual(['wide']);
     expect(ids({ text: 'filter' })).toEqual(['wide']);
@@ -255,11 +242,11 @@ describe('MessageStore.search', () => {
     const searches = ['pump', 'pressure', 'entrance', 'securite', 'cafe', 'creme', '压力', '报', 'file', 'abc', 'after', 'stuck', 'valve', 'door'];
 
     it('finds the same messages whichever way a row was indexed, and counts every row of a step', () => {
-      store.insertBatch(mixed());
-      expect(store.indexPending(3)).toBe(3);
-      expect(store.indexPending(100)).toBe(4);
-      expect(store.indexPending(100)).toBe(0);
-      expect(store.indexedUpTo).toBe(store.page({ limit: 1 })[0]?.seq);
+      temp.store.insertBatch(mixed());
+      expect(temp.store.indexPending(3)).toBe(3);
+      expect(temp.store.indexPending(100)).toBe(4);
+      expect(temp.store.indexPending(100)).toBe(0);
+      expect(temp.store.indexedUpTo).toBe(temp.store.page({ limit: 1 })[0]?.seq);
       const found = Object.fromEntries(searches.map((text) => [text, ids({ text })]));
       expect(found).toEqual({
         // FTS5 reads text up to a NUL, whichever way the row was indexed.
@@ -281,11 +268,11 @@ describe('MessageStore.search', () => {
     });
 
     it('indexes deleted and replaced rows too, and steps over a gap in seqs', () => {
-      store.insertBatch([message({ id: 'a', body: 'alpha one' }), message({ id: 'b', body: 'beta' })]);
-      store.deleteVersions('home', 'a', clockMs);
-      store.insertBatch([message({ id: 'c', body: 'alpha two' })]);
-      expect(store.indexPending(2)).toBe(2);
-      expect(store.indexPending(2)).toBe(1);
+      temp.store.insertBatch([message({ id: 'a', body: 'alpha one' }), message({ id: 'b', body: 'beta' })]);
+      temp.store.deleteVersions('home', 'a', clockMs);
+      temp.store.insertBatch([message({ id: 'c', body: 'alpha two' })]);
+      expect(temp.store.indexPending(2)).toBe(2);
+      expect(temp.store.indexPending(2)).toBe(1);
       expect(ids({ text: 'alpha' })).toEqual(['c']);
     });
   });
@@ -303,8 +290,8 @@ describe('MessageStore.search', () => {
           receivedAtMs: t0 + i * 1000,
         }),
       );
-      const added = store.insertBatch(batch);
-      for (const m of added.filter((_, i) => i % 3 === 0)) store.markRead(m.seq, t0 + 60_000);
+      const added = temp.store.insertBatch(batch);
+      for (const m of added.filter((_, i) => i % 3 === 0)) temp.store.markRead(m.seq, t0 + 60_000);
       indexAll();
     });
 
@@ -359,8 +346,8 @@ describe('MessageStore.search', () => {
           receivedAtMs: t0 + 20_000 + i * 1000,
         }),
       );
-      store.insertBatch(more);
-      expect(store.indexedUpTo).toBeLessThan(store.page({ limit: 1 })[0]?.seq ?? 0);
+      temp.store.insertBatch(more);
+      expect(temp.store.indexedUpTo).toBeLessThan(temp.store.page({ limit: 1 })[0]?.seq ?? 0);
       const queries: SearchQuery[] = [
         { text: 'alarm', limit: 100 },
         { text: 'alarm', channel: 'Alarms', limit: 100 },
@@ -369,12 +356,12 @@ describe('MessageStore.search', () => {
         { text: 'alarm', sinceMs: t0 + 8000, untilMs: t0 + 23_000, limit: 100 },
         { text: 'late', limit: 100 },
       ];
-      const before = queries.map((q) => store.search(q).messages.map((m) => m.id));
+      const before = queries.map((q) => temp.store.search(q).messages.map((m) => m.id));
       expect(before[0]).toEqual(['g5', 'g4', 'g3', 'g2', 'g1', 'g0', ...range(10, 8, 6, 4, 2, 0)]);
       expect(before[1]).toEqual(['g4', 'g2', 'g0', ...range(10, 8, 6, 4, 2, 0)]);
       expect(before[4]).toEqual(['g2', 'g1', 'g0', ...range(10, 8)]);
       indexAll();
-      expect(queries.map((q) => store.search(q).messages.map((m) => m.id))).toEqual(before);
+      expect(queries.map((q) => temp.store.search(q).messages.map((m) => m.id))).toEqual(before);
     });
   });
 
@@ -385,7 +372,7 @@ describe('MessageStore.search', () => {
       let beforeSeq: number | undefined;
       let pages = 0;
       for (;;) {
-        const page = store.search({ ...query, limit, beforeSeq });
+        const page = temp.store.search({ ...query, limit, beforeSeq });
         pages++;
         seqs.push(...page.messages.map((m) => m.seq));
         if (page.nextBeforeSeq === undefined) break;
@@ -398,7 +385,7 @@ describe('MessageStore.search', () => {
     }
 
     it('walks 250 matches in pages of 100 without duplicates or gaps, newest first', () => {
-      const added = store.insertBatch(
+      const added = temp.store.insertBatch(
         Array.from({ length: 500 }, (_, i) => message({ body: i % 2 === 0 ? `matching pump ${i}` : `other valve ${i}` })),
       );
       indexAll();
@@ -410,31 +397,31 @@ describe('MessageStore.search', () => {
     });
 
     it('pages without words the same way', () => {
-      const added = store.insertBatch(Array.from({ length: 230 }, (_, i) => message({ channel: i % 3 === 0 ? 'Three' : 'Other' })));
+      const added = temp.store.insertBatch(Array.from({ length: 230 }, (_, i) => message({ channel: i % 3 === 0 ? 'Three' : 'Other' })));
       const expected = added.filter((m) => m.channel === 'Three').map((m) => m.seq).reverse();
       expect(allPages({ channel: 'Three' }, 25).seqs).toEqual(expected);
       expect(allPages({}, 100).seqs).toEqual(added.map((m) => m.seq).reverse());
     });
 
     it('ends with nextBeforeSeq undefined when the last page is short', () => {
-      store.insertBatch([message({ body: 'pump a' }), message({ body: 'pump b' }), message({ body: 'pump c' })]);
+      temp.store.insertBatch([message({ body: 'pump a' }), message({ body: 'pump b' }), message({ body: 'pump c' })]);
       indexAll();
-      const first = store.search({ text: 'pump', limit: 2 });
+      const first = temp.store.search({ text: 'pump', limit: 2 });
       expect(first.messages).toHaveLength(2);
       expect(first.nextBeforeSeq).toBe(first.messages[1]?.seq);
-      const second = store.search({ text: 'pump', limit: 2, beforeSeq: first.nextBeforeSeq });
+      const second = temp.store.search({ text: 'pump', limit: 2, beforeSeq: first.nextBeforeSeq });
       expect(second.messages.map((m) => m.body)).toEqual(['pump a']);
       expect(second.nextBeforeSeq).toBeUndefined();
     });
 
     it('merges messages newer than the index with indexed ones, across page boundaries', () => {
-      const indexed = store.insertBatch(Array.from({ length: 130 }, (_, i) => message({ body: `pump indexed ${i}` })));
-      store.insertBatch(Array.from({ length: 40 }, () => message({ body: 'valve only' })));
+      const indexed = temp.store.insertBatch(Array.from({ length: 130 }, (_, i) => message({ body: `pump indexed ${i}` })));
+      temp.store.insertBatch(Array.from({ length: 40 }, () => message({ body: 'valve only' })));
       indexAll();
-      const tail = store.insertBatch(
+      const tail = temp.store.insertBatch(
         Array.from({ length: 140 }, (_, i) => message({ body: i % 2 === 0 ? `pump tail ${i}` : `valve tail ${i}` })),
       );
-      expect(store.indexedUpTo).toBeLessThan(tail[0]?.seq ?? 0);
+      expect(temp.store.indexedUpTo).toBeLessThan(tail[0]?.seq ?? 0);
       const expected = [...indexed, ...tail.filter((m) => m.body.startsWith('pump'))].map((m) => m.seq).reverse();
       expect(expected).toHaveLength(200);
       const { seqs, pages } = allPages({ text: 'pump' }, 30);
@@ -446,31 +433,31 @@ describe('MessageStore.search', () => {
     });
 
     it('keeps pages stable when messages arrive between them', () => {
-      store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ id: `p${i}`, body: 'pump' })));
+      temp.store.insertBatch(Array.from({ length: 10 }, (_, i) => message({ id: `p${i}`, body: 'pump' })));
       indexAll();
-      const first = store.search({ text: 'pump', limit: 4 });
-      store.insertBatch([message({ id: 'late', body: 'pump late' })]);
-      const second = store.search({ text: 'pump', limit: 4, beforeSeq: first.nextBeforeSeq });
+      const first = temp.store.search({ text: 'pump', limit: 4 });
+      temp.store.insertBatch([message({ id: 'late', body: 'pump late' })]);
+      const second = temp.store.search({ text: 'pump', limit: 4, beforeSeq: first.nextBeforeSeq });
       expect(second.messages.map((m) => m.id)).toEqual(['p5', 'p4', 'p3', 'p2']);
     });
   });
 
   describe('deleted and replaced messages', () => {
     it('leaves out messages deleted or replaced before or after they were indexed', () => {
-      store.insertBatch([
+      temp.store.insertBatch([
         message({ id: 'a', body: 'pump first version', connectionId: 'ntfy' }),
         message({ id: 'b', body: 'pump to delete', connectionId: 'ntfy' }),
         message({ id: 'keep', body: 'pump stays' }),
       ]);
       indexAll();
-      store.insertBatch([
+      temp.store.insertBatch([
         message({ id: 'a2', body: 'pump second version', connectionId: 'ntfy', sequenceId: 'a' }),
         message({ id: 'c', body: 'pump tail to delete', connectionId: 'ntfy' }),
         message({ id: 'd', body: 'pump tail first', connectionId: 'ntfy' }),
       ]);
-      store.insertBatch([message({ id: 'd2', body: 'pump tail second', connectionId: 'ntfy', sequenceId: 'd' })]);
-      expect(store.deleteVersions('ntfy', 'b', clockMs)).toHaveLength(1);
-      expect(store.deleteVersions('ntfy', 'c', clockMs)).toHaveLength(1);
+      temp.store.insertBatch([message({ id: 'd2', body: 'pump tail second', connectionId: 'ntfy', sequenceId: 'd' })]);
+      expect(temp.store.deleteVersions('ntfy', 'b', clockMs)).toHaveLength(1);
+      expect(temp.store.deleteVersions('ntfy', 'c', clockMs)).toHaveLength(1);
       const visible = ['d2', 'a2', 'keep'];
       expect(ids({ text: 'pump' })).toEqual(visible);
       expect(ids({})).toEqual(visible);
@@ -483,8 +470,8 @@ describe('MessageStore.search', () => {
   });
 
   it('returns whole stored messages', () => {
-    const [added] = store.insertBatch([message({ title: 'Boiler', body: 'pump', tags: ['x'], priority: 5 })]);
+    const [added] = temp.store.insertBatch([message({ title: 'Boiler', body: 'pump', tags: ['x'], priority: 5 })]);
     indexAll();
-    expect(store.search({ text: 'boiler', limit: 1 }).messages).toEqual([store.get(added?.seq ?? -1)]);
+    expect(temp.store.search({ text: 'boiler', limit: 1 }).messages).toEqual([temp.store.get(added?.seq ?? -1)]);
   });
 });
