@@ -258,6 +258,16 @@ function lazyMethod<A, R>(build: () => { readonly args: A; readonly result: R })
   };
 }
 
+/** The arguments of a call about one message. */
+const seqArgs = () => z.object({ seq: z.number().int().positive() }).strict();
+
+/** The result of a change that may send a receipt: the message, and how its receipt fared. */
+const changeWithReceipt = () =>
+  z.object({
+    message: messageSchema,
+    receipt: z.enum(['sent', 'pending', 'not-configured', 'already-read']),
+  });
+
 /** Calls from the UI to the core: arguments and result of each. */
 export const methods = {
   listMessages: lazyMethod(() => ({
@@ -269,16 +279,10 @@ export const methods = {
       .strict(),
     result: z.object({ messages: z.array(messageSchema) }),
   })),
-  markRead: lazyMethod(() => ({
-    args: z.object({ seq: z.number().int().positive() }).strict(),
-    result: z.object({
-      message: messageSchema,
-      receipt: z.enum(['sent', 'pending', 'not-configured', 'already-read']),
-    }),
-  })),
+  markRead: lazyMethod(() => ({ args: seqArgs(), result: changeWithReceipt() })),
   /** Marks a message unread again (no receipt is sent or withdrawn). */
   markUnread: lazyMethod(() => ({
-    args: z.object({ seq: z.number().int().positive() }).strict(),
+    args: seqArgs(),
     result: z.object({ message: messageSchema }),
   })),
   searchMessages: lazyMethod(() => ({
@@ -311,13 +315,7 @@ export const methods = {
     args: z.object({ channel: z.string().min(1).max(100) }).strict(),
     result: z.object({ marked: z.number().int(), receipts: z.number().int() }),
   })),
-  acknowledge: lazyMethod(() => ({
-    args: z.object({ seq: z.number().int().positive() }).strict(),
-    result: z.object({
-      message: messageSchema,
-      receipt: z.enum(['sent', 'pending', 'not-configured', 'already-read']),
-    }),
-  })),
+  acknowledge: lazyMethod(() => ({ args: seqArgs(), result: changeWithReceipt() })),
   chooseAction: lazyMethod(() => ({
     args: z.object({ seq: z.number().int().positive(), actionId: z.string().min(1).max(80) }).strict(),
     result: z.object({ ok: z.literal(true) }),

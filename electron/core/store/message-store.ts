@@ -821,9 +821,7 @@ export class MessageStore {
    * @returns the message and whether this call changed it (false when it was already read).
    */
   markRead(seq: number, atMs: number): { message: StoredMessage; changed: boolean } | undefined {
-    const changed = Number(this.#markRead.run(atMs, seq).changes) === 1;
-    const message = this.get(seq);
-    return message === undefined ? undefined : { message, changed };
+    return this.#changed(seq, Number(this.#markRead.run(atMs, seq).changes) === 1);
   }
 
   /**
@@ -833,7 +831,11 @@ export class MessageStore {
    * @returns the message and whether this call changed it (false when it was unread or is deleted).
    */
   markUnread(seq: number): { message: StoredMessage; changed: boolean } | undefined {
-    const changed = Number(this.#markUnread.run(seq).changes) === 1;
+    return this.#changed(seq, Number(this.#markUnread.run(seq).changes) === 1);
+  }
+
+  /** The message after a change of its state, and whether the change happened; undefined when there is no such message. */
+  #changed(seq: number, changed: boolean): { message: StoredMessage; changed: boolean } | undefined {
     const message = this.get(seq);
     return message === undefined ? undefined : { message, changed };
   }
