@@ -289,6 +289,7 @@ export class MessageStore {
   readonly #get: StatementSync;
   readonly #markRead: StatementSync;
   readonly #markUnread: StatementSync;
+  readonly #statements = new Map<string, StatementSync>();
   readonly #supersede: StatementSync;
   readonly #recentOnTopic: StatementSync;
   readonly #latestRetained: StatementSync;
@@ -889,6 +890,16 @@ export class MessageStore {
     this.#queueReceipt(receipt, atMs);
   }
 
+  /** A statement prepared once per store: the state changes run for every read and shown notification. */
+  #cachedStatement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   #changeWithReceipt(
     sql: string,
     seq: number,
@@ -897,7 +908,7 @@ export class MessageStore {
   ): { message: StoredMessage; changed: boolean; receipt: NewReceipt | undefined } | undefined {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      const changed = Number(this.#db.prepare(sql).run(atMs, seq).changes) === 1;
+      const changed = Number(this.#cachedStatement(sql).run(atMs, seq).changes) === 1;
       const message = this.get(seq);
       const receipt = changed && message ? receiptFor(message) : undefined;
       if (receipt) this.#queueReceipt(receipt, atMs);
