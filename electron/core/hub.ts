@@ -21,7 +21,7 @@ import {
   type ChannelRuleChange,
 } from './settings/user-settings.ts';
 import { testConnection, type ConnectionTestResult } from './sources/test-connection.ts';
-import { isLocked, type PolicyOutcome } from './config/policy.ts';
+import type { PolicyOutcome } from './config/policy.ts';
 import { buildDiagnostics, problemRecorder, writeSnapshot, type DiagnosticsBundle, type HubSnapshot, type Problem } from './diagnostics.ts';
 import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
@@ -214,7 +214,6 @@ export class Hub extends TypedEmitter<HubEvents> {
   #snapshotTimer: NodeJS.Timeout | undefined;
   /** What the managed policy did: locked settings, values it overrode, or why it was not applied. */
   readonly policy: PolicyOutcome;
-  #notificationSettings: Config['notifications'];
   readonly #httpAction: (url: string) => Promise<{ status: number }>;
   #sink!: MessageSink;
   readonly #baseConfig: Config;
@@ -277,7 +276,6 @@ export class Hub extends TypedEmitter<HubEvents> {
           const response = await fetch(url, { method: 'POST', redirect: 'error', signal: AbortSignal.timeout(10_000) });
           return { status: response.status };
         });
-      this.#notificationSettings = this.#config.notifications;
       this.#center = new NotificationCenter({
         notifier: this.#notifier,
         settings: this.#config.notifications,
@@ -452,12 +450,17 @@ export class Hub extends TypedEmitter<HubEvents> {
    * Brings everything in line with the person's settings after a change: notification rules and
    * retention at once; connections added, removed or rebuilt; subscriptions changed on the live link.
    */
-  async #reconfigure(rebuild: ReadonlySet<string> = new Set()): Promise<void> {
+  /** Takes the configuration as it is now with the person's settings: notification rules and retention at once. */
+  #applySettings(): Config {
     const next = this.#effective();
     this.#config = next;
-    this.#notificationSettings = next.notifications;
     this.#center.update(next.notifications, this.policy.notifications);
     this.#retention = retentionSettings(next.store);
+    return next;
+  }
+
+  async #reconfigure(rebuild: ReadonlySet<string> = new Set()): Promise<void> {
+    const next = this.#applySettings();
     // Against what runs (not the previous configuration): a change that failed half-way is put right.
     const nextIds = new Set(next.connections.map((c) => c.id));
     let connectionsChanged = false;
@@ -528,11 +531,13 @@ export class Hub extends TypedEmitter<HubEvents> {
     return this.#serially(() => this.#updateSettings(patch));
   }
 
-  async #updateSettings(patch: UiSettingsPatch): Promise<{ settings: UiSettings; locks: UiLock[] }> {
+  #updateSettings(patch: UiSettingsPatch): { settings: UiSettings; locks: UiLock[] } {
     const { locks } = this.settings();
     this.#userSettings.update((user) => applySettingsPatch(user, patch, locks));
     if (patch.startAtLogin !== undefined) this.#startAtLogin?.set(patch.startAtLogin);
-    await this.#reconfigure();
+    // Only notifications and retention are part of the configuration; language, theme, start at login
+    // and read receipts are read where they are used. No connection changes with a setting.
+    if (patch.notifications !== undefined || patch.retention !== undefined) this.#applySettings();
     const view = this.settings();
     this.emit('settingsChanged', view);
     this.emit('pauseChanged', this.notificationsPausedUntilMs);
@@ -623,9 +628,7 @@ export class Hub extends TypedEmitter<HubEvents> {
    */
   setChannelRule(channel: string, change: ChannelRuleChange): UiChannelRule {
     this.#userSettings.update((user) => withChannelRule(user, channel, change, this.#now(), this.policy));
-    this.#config = this.#effective();
-    this.#notificationSettings = this.#config.notifications;
-    this.#center.update(this.#config.notifications, this.policy.notifications);
+    this.#applySettings();
     this.emit('channelsChanged');
     return channelRuleView(this.#config, channel);
   }
@@ -947,21 +950,21 @@ export class Hub extends TypedEmitter<HubEvents> {
 
   /** Whether quiet hours are on (their schedule comes from the configuration). */
   get quietHoursEnabled(): boolean {
-    return this.#notificationSettings.quietHours.enabled;
+    return this.#config.notifications.quietHours.enabled;
   }
 
   /** Whether a managed policy locks the quiet-hours switch. */
   get quietHoursLocked(): boolean {
-    return isLocked(this.policy.locked, 'notifications.quietHours.enabled');
+    // The Settings screen's lock, so the tray and the window agree on what is locked.
+    return this.settings().locks.some((lock) => lock.path === 'notifications.quietHours');
   }
 
   /**
-   * Turns quiet hours on or off until the next start (the tray's switch); the schedule stays as configured.
+   * Turns quiet hours on or off (the tray's switch) and keeps the choice; the schedule stays as it is.
    *
-   * @throws Error when a managed policy locks them.
+   * @throws LockedError when a managed policy locks them.
    */
   async setQuietHours(enabled: boolean): Promise<void> {
-    if (this.quietHoursLocked) throw new Error('quiet hours are set by your organisation (managed policy)');
     const current = this.settings().settings.notifications.quietHours;
     await this.updateSettings({ notifications: { quietHours: { ...current, enabled } } });
   }
@@ -970,7 +973,7 @@ export class Hub extends TypedEmitter<HubEvents> {
   mutedChannels(): Set<string> {
     const now = this.#now();
     return new Set(
-      Object.entries(this.#notificationSettings.channels)
+      Object.entries(this.#config.notifications.channels)
         .filter(([, rule]) => rule.muted || (rule.mutedUntilMs !== undefined && rule.mutedUntilMs > now))
         .map(([name]) => name),
     );

@@ -161,13 +161,15 @@ export class NotificationRules {
   }
 
   /**
-   * Takes new settings or policy. Storm buckets start full again; while a backlog is being held, the
-   * new digest settings apply from the next backlog.
+   * Takes new settings or policy. Storm buckets start full again only when the storm settings changed
+   * (muting a channel in the middle of a storm must not refill every bucket); while a backlog is being
+   * held, the new digest settings apply from the next backlog.
    */
   update(settings: NotificationRuleSettings, policy?: NotificationPolicy): void {
+    const stormChanged = JSON.stringify(settings.storm) !== JSON.stringify(this.#settings.storm);
     this.#settings = settings;
     this.#policy = policy;
-    this.#storm = new StormControl(settings.storm, this.#now);
+    if (stormChanged) this.#storm = new StormControl(settings.storm, this.#now);
     if (!this.#digest.open) this.#digest = new OfflineDigest(settings.digest);
   }
 
