@@ -553,10 +553,14 @@ export class Hub extends TypedEmitter<HubEvents> {
       offers.set(connectionId, list);
     };
     const connectionIds = new Set(this.#config.connections.map((c) => c.id));
-    for (const connection of [...this.#baseConfig.connections, ...this.#config.connections]) {
+    // The configuration's own subscriptions stay listed (as offers) when the person unsubscribes; what
+    // the person subscribed to beyond any offer is theirs ('user').
+    for (const connection of this.#baseConfig.connections) {
       for (const sub of connection.subscriptions) {
         add(connection.id, { topic: sub.topic, channel: sub.channel, kind: 'kind' in sub ? sub.kind : 'notification', source: 'config' });
       }
+    }
+    for (const connection of this.#config.connections) {
       for (const offer of connection.directory?.channels ?? []) add(connection.id, { ...offer, source: 'config' });
     }
     for (const offer of this.policy.offered ?? []) {
@@ -633,24 +637,21 @@ export class Hub extends TypedEmitter<HubEvents> {
     return channelRuleView(this.#config, channel);
   }
 
-  /** Whether the secret a connection names is there to be used. */
-  #hasSecret(connection: ConnectionConfig): boolean {
-    if (connection.passwordSecret !== undefined) {
-      try {
-        return this.#secrets?.get(connection.passwordSecret) !== undefined;
-      } catch {
-        return false;
-      }
-    }
-    return connection.password !== undefined || connection.passwordFile !== undefined || connection.passwordEnv !== undefined;
-  }
-
   /** The connections as the Connections screen edits them. */
   connectionViews(): UiConnectionView[] {
     const personal = new Set((this.#userSettings.get().connections?.added ?? []).map((c) => String(c.id)));
     const provisioned = new Set(this.policy.provisionedConnections ?? []);
+    // The names kept, read once (not each secret: the desktop's store would decrypt every one).
+    let kept: Set<string>;
+    try {
+      kept = new Set(this.#secrets?.list() ?? []);
+    } catch {
+      kept = new Set();
+    }
+    const hasSecret = (c: ConnectionConfig): boolean =>
+      c.passwordSecret !== undefined ? kept.has(c.passwordSecret) : c.password !== undefined || c.passwordFile !== undefined || c.passwordEnv !== undefined;
     return this.#config.connections.map((c) =>
-      connectionView(c, provisioned.has(c.id) ? 'policy' : personal.has(c.id) ? 'user' : 'config', connectionLockedReason(this.policy, c.id), this.#hasSecret(c)),
+      connectionView(c, provisioned.has(c.id) ? 'policy' : personal.has(c.id) ? 'user' : 'config', connectionLockedReason(this.policy, c.id), hasSecret(c)),
     );
   }
 
@@ -675,8 +676,8 @@ export class Hub extends TypedEmitter<HubEvents> {
     if (secret.kind === 'set' && !this.#secrets) {
       throw new FieldErrors([{ path: 'connection.secret', message: 'this hub has no secret store to keep a password in' }]);
     }
-    // Refused by the policy before anything is written.
-    addOrReplaceConnection(this.#userSettings.get(), json, replaceId, this.policy);
+    // Refused by the policy before anything is written (changes run one at a time: it stays valid).
+    const nextSettings = addOrReplaceConnection(this.#userSettings.get(), json, replaceId, this.policy);
     const name = connectionSecretName(input.id);
     const renamedSecret = secret.kind === 'keep' && existing && replaceId !== input.id && existing.passwordSecret === connectionSecretName(existing.id);
     const newValue = secret.kind === 'set' ? secret.value : renamedSecret && existing.passwordSecret ? this.#secrets?.get(existing.passwordSecret) : undefined;
@@ -685,7 +686,7 @@ export class Hub extends TypedEmitter<HubEvents> {
     const previous = newValue === undefined ? undefined : { value: this.#secrets?.get(name) };
     if (newValue !== undefined) this.#secrets?.set(name, newValue);
     try {
-      this.#userSettings.update((user) => addOrReplaceConnection(user, json, replaceId, this.policy));
+      this.#userSettings.update(() => nextSettings);
     } catch (error) {
       if (previous) {
         if (previous.value === undefined) this.#forgetSecret(name);
