@@ -1,3 +1,4 @@
+import { issueMessage } from './config/config-schema.ts';
 import type { z } from 'zod';
 import {
   methods,
@@ -170,7 +171,7 @@ export class ApiService {
           message: `${method}: ${describeIssues(parsed.error.issues).join('; ')}`,
           fields: parsed.error.issues.map((issue) => ({
             path: issue.path.map(String).join('.'),
-            message: issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message,
+            message: issueMessage(issue),
           })),
         },
       };

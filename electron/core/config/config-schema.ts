@@ -4,10 +4,18 @@ import { DEFAULT_HEARTBEAT } from '../heartbeat/heartbeat-policy.ts';
 import { notificationRulesSchema } from '../notify/rules/rule-settings.ts';
 import { SECRET_NAME, SECRET_NAME_RULE } from '../secrets.ts';
 
+/** What is wrong, in words, for one zod issue (unknown fields named). */
+export function issueMessage(issue: z.core.$ZodIssue): string {
+  return issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+}
+
 const MQTT_PROTOCOLS = ['mqtt:', 'mqtts:', 'ws:', 'wss:'];
 
 /** An MQTT QoS level. */
-const qosSchema = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' });
+export const qosSchema = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' });
+
+/** Whether a subscription's messages are notifications (history) or a data feed (values). */
+export const channelKindSchema = z.enum(['notification', 'data'], { error: 'must be "notification" or "data"' });
 
 /** Receipt statuses; `action` covers every action:<id>. */
 export const RECEIPT_STATUSES = ['delivered', 'displayed', 'read', 'acknowledged', 'action'] as const;
@@ -40,7 +48,7 @@ export function topicFilterProblem(filter: string): string | undefined {
 }
 
 /** A topic filter, checked by topicFilterProblem. */
-const topicFilterSchema = (empty: string) =>
+export const topicFilterSchema = (empty: string) =>
   z
     .string()
     .min(1, empty)
@@ -60,7 +68,7 @@ export const subscriptionSchema = z
     topic: topicFilterSchema('must be a non-empty MQTT topic filter'),
     qos: qosSchema.default(1),
     channel: channelNameSchema,
-    kind: z.enum(['notification', 'data'], { error: 'must be "notification" or "data"' }).default('notification'),
+    kind: channelKindSchema.default('notification'),
     /** Critical channels keep a short heartbeat even on low battery. */
     critical: z.boolean().default(false),
     /** Receipt statuses this channel may send (within the connection's); default: the connection's. */
@@ -128,7 +136,7 @@ export const offeredChannelSchema = z
     topic: topicFilterSchema('must be a non-empty topic (an MQTT filter, or an ntfy topic)').pipe(z.string().max(1000)),
     channel: channelNameSchema,
     description: z.string().max(500).optional(),
-    kind: z.enum(['notification', 'data'], { error: 'must be "notification" or "data"' }).default('notification'),
+    kind: channelKindSchema.default('notification'),
   })
   .strict();
 
@@ -402,8 +410,7 @@ export function checkSecretFreeConnection(
     for (const issue of result.error.issues) {
       // The password rule above already said it, in the caller's words.
       if (issue.path[0] === 'password' && 'password' in connection) continue;
-      const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-      ctx.addIssue({ code: 'custom', message, path: at(...issue.path) });
+      ctx.addIssue({ code: 'custom', message: issueMessage(issue), path: at(...issue.path) });
     }
     return undefined;
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import type { connectionInputSchema, UiConnectionView } from '../../api/contract.ts';
-import { connectionSchema, type ConnectionConfig } from './config-schema.ts';
+import { connectionSchema, issueMessage, type ConnectionConfig } from './config-schema.ts';
 
 /** A connection as the form gives it, validated by the contract. */
 export type ConnectionInput = z.output<typeof connectionInputSchema>;
@@ -100,8 +100,7 @@ export function connectionFromInput(
       const [first] = issue.path;
       // The configuration's password fields are one field in the form: the secret.
       const formField = typeof first === 'string' && /^password/.test(first) ? 'secret' : issue.path.join('.');
-      const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message;
-      return { path: `connection.${formField || 'id'}`, message };
+      return { path: `connection.${formField || 'id'}`, message: issueMessage(issue) };
     });
     throw new FieldErrors(fields);
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import type { SecretStore } from '../secrets.ts';
-import { configSchema, type Config, type ConnectionConfig } from './config-schema.ts';
+import { configSchema, issueMessage, type Config, type ConnectionConfig } from './config-schema.ts';
 
 /**
  * A configuration that cannot be used, with every problem named by its field.
@@ -29,12 +29,7 @@ function fieldName(path: readonly PropertyKey[]): string {
 
 /** Turns zod issues into lines of the form `field: what is wrong`. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]): string[] {
-  return issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys') {
-      return `${fieldName(issue.path)}: unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
-    }
-    return `${fieldName(issue.path)}: ${issue.message}`;
-  });
+  return issues.map((issue) => `${fieldName(issue.path)}: ${issueMessage(issue)}`);
 }
 
 /**

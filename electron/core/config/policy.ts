@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { notificationRulesSchema } from '../notify/rules/rule-settings.ts';
-import { checkSecretFreeConnection, heartbeatSchema, storeSchema } from './config-schema.ts';
+import { channelKindSchema, channelNameSchema, checkSecretFreeConnection, heartbeatSchema, issueMessage, qosSchema, storeSchema, topicFilterSchema } from './config-schema.ts';
 import type { Config } from './config-schema.ts';
 import { describeIssues, loadConfigFile } from './load-config.ts';
 import type { ManagedPolicy } from './policy-sources.ts';
@@ -29,15 +29,12 @@ const lockPathSchema = z
 /** The words of the error for a password in a policy. */
 export const POLICY_PASSWORD_ERROR = 'a policy must not hold passwords: use passwordSecret, passwordEnv or passwordFile (a reference to the secret)';
 
-const qosSchema = z.union([z.literal(0), z.literal(1), z.literal(2)], { error: 'must be 0, 1 or 2' });
-const channelKindSchema = z.enum(['notification', 'data'], { error: 'must be "notification" or "data"' });
-
 /** A subscription the policy adds to a connection; the person cannot remove it. */
 const mandatoryChannelSchema = z
   .object({
     connectionId: z.string().min(1, 'must name a connection of the policy or the configuration'),
-    topic: z.string().min(1, 'must be a non-empty topic (an MQTT filter, or an ntfy topic)').max(1000),
-    channel: z.string().min(1, 'must name the channel').max(100),
+    topic: topicFilterSchema('must be a non-empty topic (an MQTT filter, or an ntfy topic)').pipe(z.string().max(1000)),
+    channel: channelNameSchema,
     /** MQTT only. */
     kind: channelKindSchema.optional(),
     /** MQTT only. */
@@ -50,8 +47,8 @@ const mandatoryChannelSchema = z
 const offeredChannelSchema = z
   .object({
     connectionId: z.string().min(1, 'must name a connection of the policy or the configuration'),
-    topic: z.string().min(1, 'must be a non-empty topic (an MQTT filter, or an ntfy topic)').max(1000),
-    channel: z.string().min(1, 'must name the channel').max(100),
+    topic: topicFilterSchema('must be a non-empty topic (an MQTT filter, or an ntfy topic)').pipe(z.string().max(1000)),
+    channel: channelNameSchema,
     description: z.string().max(500).optional(),
     /** MQTT only. */
     kind: channelKindSchema.optional(),
@@ -141,8 +138,7 @@ export const policySchema = z
       const result = sections[name].safeParse(value);
       if (!result.success) {
         for (const issue of result.error.issues) {
-          const message = issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
-          ctx.addIssue({ code: 'custom', message, path: [name, ...issue.path] });
+          ctx.addIssue({ code: 'custom', message: issueMessage(issue), path: [name, ...issue.path] });
         }
       }
     }

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { writeFileAtomically } from '../atomic-file.ts';
 import { z } from 'zod';
 import type { UiChannelRule, UiLock, UiSettings, UiSettingsPatch } from '../../api/contract.ts';
-import { channelNameSchema, checkSecretFreeConnection, configSchema, connectionSchema, type Config, type ConnectionConfig } from '../config/config-schema.ts';
+import { channelKindSchema, channelNameSchema, checkSecretFreeConnection, qosSchema, topicFilterSchema, configSchema, connectionSchema, type Config, issueMessage, type ConnectionConfig } from '../config/config-schema.ts';
 import { FieldErrors, LockedError } from '../config/connection-input.ts';
 import { describeIssues } from '../config/load-config.ts';
 import { isLocked, type MandatoryChannel, type PolicyOutcome } from '../config/policy.ts';
@@ -55,12 +55,12 @@ const quietHoursChoiceSchema = z
 /** A subscription the person added (a channel of the directory, or a topic typed in). */
 const subscriptionChoiceSchema = z
   .object({
-    topic: z.string().min(1).max(1000),
-    channel: z.string().min(1).max(100),
+    topic: topicFilterSchema('must be a non-empty topic').pipe(z.string().max(1000)),
+    channel: channelNameSchema,
     /** MQTT only; ignored on an ntfy connection. */
-    kind: z.enum(['notification', 'data']).optional(),
+    kind: channelKindSchema.optional(),
     /** MQTT only; ignored on an ntfy connection. */
-    qos: z.union([z.literal(0), z.literal(1), z.literal(2)]).optional(),
+    qos: qosSchema.optional(),
   })
   .strict();
 
@@ -147,7 +147,7 @@ function validated(value: unknown): UserSettings {
     throw new FieldErrors(
       result.error.issues.map((issue) => ({
         path: issue.path.map(String).join('.') || '(top level)',
-        message: issue.code === 'unrecognized_keys' ? `unknown field(s) ${issue.keys.join(', ')}` : issue.message,
+        message: issueMessage(issue),
       })),
     );
   }
