@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, lazy, Suspense, useCallback, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
 import type { UiConnectionStatus } from '../../electron/api/contract.ts';
@@ -68,7 +68,7 @@ function badgeTitle(c: UiConnectionStatus, t: TFunction, language: string): stri
   return lines.join('\n');
 }
 
-function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
+const ConnectionBadge = memo(function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
   const { t, i18n } = useTranslation();
   const c = connection;
   // The tooltip is worded once the pointer comes near (and kept up to date after that), not on every
@@ -90,7 +90,7 @@ function ConnectionBadge({ connection }: { connection: UiConnectionStatus }) {
       )}
     </li>
   );
-}
+});
 
 /**
  * The screens as tabs (WAI-ARIA tabs pattern): one tab stop, the arrow keys, Home and End move between

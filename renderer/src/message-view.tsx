@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UiMessage } from '../../electron/api/contract.ts';
 import { isOpenableLink } from '../../electron/api/links.ts';
@@ -8,7 +9,7 @@ import { highlight, linkify } from './text-nodes.tsx';
  * The open message in full: its text (links that isOpenableLink accepts become links, the rest stays
  * text), Mark read, its action buttons and Acknowledge, and "mark all read" for its channel.
  */
-export function MessageView({
+export const MessageView = memo(function MessageView({
   message,
   terms,
   channelUnread,
@@ -88,4 +89,4 @@ export function MessageView({
       </div>
     </section>
   );
-}
+});

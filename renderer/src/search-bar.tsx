@@ -1,3 +1,4 @@
+import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { formatNumber } from './format.ts';
 import type { ChannelCount } from './use-channel-counts.ts';
@@ -15,7 +16,7 @@ function isSinceRange(value: string): value is SinceRange {
 }
 
 /** The search box and the filters of the history: channel, minimum priority, unread only, time range. */
-export function SearchBar({
+export const SearchBar = memo(function SearchBar({
   filters,
   channels,
   onChange,
@@ -89,4 +90,4 @@ export function SearchBar({
       </label>
     </form>
   );
-}
+});

@@ -166,8 +166,6 @@ export interface HubActions {
   /** Marks a message unread again. */
   markUnread(seq: number): void;
   choose(seq: number, actionId: string): void;
-  /** Applies messages changed by a call (a search result marked read, say) to the live history. */
-  applyUpdates(updated: UiMessage[]): void;
   /**
    * Whether the live history is shown scrolled away from its top: while it is not, it keeps only the
    * newest LIVE_LIMIT messages.
@@ -269,27 +267,17 @@ export function useHubState(api: ApiClient, first?: FirstPage): [HubState, HubAc
           loadingOlder.current = false;
         });
     },
+    // The core's messageUpdated event brings each change; a call's own answer is not applied again
+    // (a late answer to "mark read", which waits for the receipt, would undo a later "mark unread").
     choose(seq: number, actionId: string): void {
-      const done = actionId === 'acknowledge' ? api.call('acknowledge', { seq }).then((r) => [r.message]) : api.call('chooseAction', { seq, actionId }).then(() => []);
-      done.then(
-        (updated) => dispatch({ type: 'events', added: [], updated, removed: [], connections: [] }),
-        (error: Error) => dispatch({ type: 'error', message: error.message }),
-      );
+      const done = actionId === 'acknowledge' ? api.call('acknowledge', { seq }) : api.call('chooseAction', { seq, actionId });
+      done.catch((error: Error) => dispatch({ type: 'error', message: error.message }));
     },
     markRead(seq: number): void {
-      api.call('markRead', { seq }).then(
-        (result) => dispatch({ type: 'events', added: [], updated: [result.message], removed: [], connections: [] }),
-        (error: Error) => dispatch({ type: 'error', message: error.message }),
-      );
+      api.call('markRead', { seq }).catch((error: Error) => dispatch({ type: 'error', message: error.message }));
     },
     markUnread(seq: number): void {
-      api.call('markUnread', { seq }).then(
-        (result) => dispatch({ type: 'events', added: [], updated: [result.message], removed: [], connections: [] }),
-        (error: Error) => dispatch({ type: 'error', message: error.message }),
-      );
-    },
-    applyUpdates(updated: UiMessage[]): void {
-      if (updated.length > 0) dispatch({ type: 'events', added: [], updated, removed: [], connections: [] });
+      api.call('markUnread', { seq }).catch((error: Error) => dispatch({ type: 'error', message: error.message }));
     },
     setScrolledAway(away: boolean): void {
       scrolledAway.current = away;
