@@ -14,7 +14,7 @@ import { ScriptedSignals } from '../../electron/core/heartbeat/system-signals.ts
 import { requireProgram } from '../helpers/programs.ts';
 import { hubLatency, rawLatency, type LatencyRun, type SteadyStream } from './latency.ts';
 import { hubFootprint, startupTimes, type Footprint } from './hub-footprint.ts';
-import { fmtInt, fmtMs, fmtRatio, median, percentile } from './stats.ts';
+import { fmtInt, fmtMs, fmtRatio, header, median, percentile, row, target } from './stats.ts';
 import { buildStoreFixture, DEFAULT_STORE_ROWS, type StoreFixture } from './store-fixture.ts';
 import { printUiResults, runUiBench, type UiBenchResult } from './ui-frames.ts';
 import { measureStore, type Paired, type StoreFigures } from './store-queries.ts';
@@ -287,13 +287,6 @@ interface Results {
   store?: { fixture: StoreFixture; figures: StoreFigures; startup: { large: number[]; empty: number[] }; footprint: Footprint; ui?: UiBenchResult | undefined };
 }
 
-/** Column layout shared by every section of the table. */
-const header = (title: string, baseline: string): string => row(title, 'value', `baseline (${baseline})`, 'ratio', 'target');
-function row(figure: string, value: string, baseline: string, ratio: string, target = ''): string {
-  return `${figure.padEnd(58)} ${value.padStart(11)}    ${baseline.padEnd(44)} ${ratio.padStart(6)}${target === '' ? '' : `   ${target}`}`.trimEnd();
-}
-/** A target beside its figure, and whether this run met it (the bench never fails on a target). */
-const target = (text: string, met: boolean): string => `${text}: ${met ? 'met' : 'MISSED'}`;
 const mb = (bytes: number): string => `${Math.round(bytes / (1024 * 1024))} MB`;
 const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
 

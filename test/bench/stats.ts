@@ -42,3 +42,14 @@ export function fmtRatio(value: number, baseline: number): string {
 export function fmtInt(n: number): string {
   return Math.round(n).toLocaleString('en-US');
 }
+
+/** Column layout shared by every section of the bench's table. */
+export function row(figure: string, value: string, baseline: string, ratio: string, target = ''): string {
+  return `${figure.padEnd(58)} ${value.padStart(11)}    ${baseline.padEnd(44)} ${ratio.padStart(6)}${target === '' ? '' : `   ${target}`}`.trimEnd();
+}
+
+/** A section's heading row: the figure's title and what its baseline is. */
+export const header = (title: string, baseline: string): string => row(title, 'value', `baseline (${baseline})`, 'ratio', 'target');
+
+/** A target beside its figure, and whether this run met it (the bench never fails on a target). */
+export const target = (text: string, met: boolean): string => `${text}: ${met ? 'met' : 'MISSED'}`;

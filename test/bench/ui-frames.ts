@@ -8,7 +8,7 @@ import { DEFAULT_UI_DIR } from '../../electron/headless/headless-app.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
 import { spawnHub } from './hub-footprint.ts';
-import { fmtInt, fmtMs, fmtRatio, median, percentile } from './stats.ts';
+import { fmtInt, fmtMs, fmtRatio, header, median, percentile, row, target } from './stats.ts';
 import { buildStoreFixture, DEFAULT_STORE_ROWS } from './store-fixture.ts';
 
 /**
@@ -447,12 +447,6 @@ export async function runUiBench(options: UiBenchOptions = {}): Promise<UiBenchR
   }
 }
 
-/** The same columns as run.ts's table. */
-function row(figure: string, value: string, baseline: string, ratio: string, target = ''): string {
-  return `${figure.padEnd(58)} ${value.padStart(11)}    ${baseline.padEnd(44)} ${ratio.padStart(6)}${target === '' ? '' : `   ${target}`}`.trimEnd();
-}
-const header = (title: string, baseline: string): string => row(title, 'value', `baseline (${baseline})`, 'ratio', 'target');
-const target = (text: string, met: boolean): string => `${text}: ${met ? 'met' : 'MISSED'}`;
 /** A ratio, or a dash when the baseline is 0 (no long tasks). */
 const ratio = (value: number, base: number): string => (base === 0 ? (value === 0 ? '1.00' : '–') : fmtRatio(value, base));
 const fps = (framesMs: readonly number[]): string => (framesMs.length === 0 ? 'no frames' : `${(1000 / median(framesMs)).toFixed(1)} fps (${framesMs.length} frames, p50 ${fmtMs(median(framesMs))}, max ${fmtMs(Math.max(...framesMs))})`);
