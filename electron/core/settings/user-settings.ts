@@ -650,9 +650,6 @@ export function addOrReplaceConnection(
       const reason = connectionLockedReason(policy, which);
       if (reason !== null) throw lockedError('connections', reason, [`The connection "${which}"`, 'is']);
     }
-    if (replaceId !== undefined && replaceId !== id && carriesMandatory(policy, replaceId)) {
-      throw lockedError('connections', lockReason(policy), [`The connection "${replaceId}", which carries channels your organisation requires,`, 'is']);
-    }
   }
   const before = user.connections ?? { added: [], removed: [] };
   const gone = new Set([id, ...(replaceId === undefined ? [] : [replaceId])]);
@@ -676,7 +673,7 @@ export function removeConnection(
   policy?: Pick<PolicyOutcome, 'source' | 'locked' | 'provisionedConnections' | 'mandatory'>,
 ): UserSettings {
   if (policy !== undefined) {
-    const reason = connectionLockedReason(policy, id) ?? (carriesMandatory(policy, id) ? lockReason(policy) : null);
+    const reason = connectionLockedReason(policy, id);
     if (reason !== null) throw lockedError('connections', reason, [`The connection "${id}"`, 'is']);
   }
   const before = user.connections ?? { added: [], removed: [] };
