@@ -1,3 +1,4 @@
+import './zod-setup.ts';
 import {
   callErrorSchema,
   events,
@@ -12,12 +13,7 @@ import {
 } from '../../electron/api/contract.ts';
 import type { PreloadBridge } from '../../electron/api/channels.ts';
 import i18next from 'i18next';
-import { z } from 'zod';
 import { callKey, type EarlyBridge, type EarlySocket } from './early-connection.ts';
-
-// Schemas are checked without generated code: the window's Content-Security-Policy forbids eval, and
-// zod's probe for it would only add a CSP violation report to every start.
-z.config({ jitless: true });
 
 /** One argument the core found wrong: a dotted path into the call's arguments ("connection.url") and why. */
 export interface FieldError {

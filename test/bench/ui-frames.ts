@@ -150,6 +150,10 @@ export interface UiBenchResult {
 const INSTRUMENT = `(() => {
   const bench = { frames: [], longTasks: [], loafs: [], rowInsertedMs: undefined, firstRowMs: undefined };
   Object.defineProperty(window, '__uiBench', { value: bench });
+  // Settled when the first row is drawn, so the bench waits with one call instead of asking the page
+  // every few milliseconds (each question would be a task on the main thread being measured).
+  let drawn;
+  Object.defineProperty(window, '__uiBenchDrawn', { value: new Promise((resolve) => { drawn = resolve; }) });
   const tick = (t) => { bench.frames.push(t); requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
   const observe = (type, keep) => {
@@ -168,7 +172,7 @@ const INSTRUMENT = `(() => {
     rows.disconnect();
     requestAnimationFrame(() => {
       const channel = new MessageChannel();
-      channel.port1.onmessage = () => { bench.firstRowMs = performance.now(); };
+      channel.port1.onmessage = () => { bench.firstRowMs = performance.now(); drawn(); };
       channel.port2.postMessage(0);
     });
   });
@@ -339,11 +343,15 @@ async function frameRun(browser: Browser, broker: Mosquitto, batching: boolean, 
 
 /** The times of the load the page is in, once its first history row is drawn. */
 async function loadTimes(page: Page, url: string): Promise<OpenLoad> {
-  // Polled from here: waitForFunction evaluates a string in the page, which its CSP refuses.
-  const deadline = performance.now() + 30_000;
-  while ((await page.evaluate('window.__uiBench.firstRowMs')) === undefined) {
-    if (performance.now() > deadline) throw new Error(`no history row within 30 s of loading ${url}`);
-    await sleep(25);
+  // Not waitForFunction: it evaluates a string in the page, which the page's CSP refuses.
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no history row within 30 s of loading ${url}`)), 30_000);
+  });
+  try {
+    await Promise.race([page.evaluate('window.__uiBenchDrawn'), timeout]);
+  } finally {
+    clearTimeout(timer);
   }
   const bench = await readBench(page);
   const nav = (await page.evaluate(`(() => { const n = performance.getEntriesByType('navigation')[0]; return { responseEnd: n.responseEnd, dcl: n.domContentLoadedEventEnd }; })()`)) as {
