@@ -631,7 +631,8 @@ export class MqttSource extends SourceBase {
       return undefined;
     }
     const ids = packet.properties?.subscriptionIdentifier;
-    if (ids !== undefined) {
+    // The usual copy: for exactly the first matching filter, which is the one to take (no matching needed).
+    if (ids !== undefined && !(ids === index + 1 || (Array.isArray(ids) && ids.length === 1 && ids[0] === index + 1))) {
       // Skip this copy only when it is for another configured filter that also matches; identifiers
       // from an older configuration (filters reordered or removed) match nothing and are taken.
       const list = Array.isArray(ids) ? ids : [ids];
