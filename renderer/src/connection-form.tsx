@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
+import { useId, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UiConnectionInput, UiConnectionView } from '../../electron/api/contract.ts';
 import { ApiError, fieldErrors, type ApiClient } from './api-client.ts';
@@ -173,11 +173,12 @@ export function ConnectionForm({
   // Set when problems were found on a submit: the first wrong field is focused once they are drawn.
   const [focusRequest, setFocusRequest] = useState(0);
 
-  useEffect(() => {
+  // Focus moves in layout effects: right after the render, before anything else is typed or drawn.
+  useLayoutEffect(() => {
     if (focusRequest === 0) return;
     formRef.current?.querySelector<HTMLElement>('[aria-invalid="true"], [data-invalid="true"]')?.focus();
   }, [focusRequest]);
-  useEffect(() => {
+  useLayoutEffect(() => {
     const form = formRef.current;
     if (!form) return;
     // A proposal: the first required field it left empty (the name, or the first topic); else the first field.

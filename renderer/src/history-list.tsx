@@ -1,5 +1,5 @@
 import { elementScroll, useVirtualizer, type Virtualizer, type VirtualizerOptions } from '@tanstack/react-virtual';
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UiMessage } from '../../electron/api/contract.ts';
 import { MessageRowContent } from './message-row.tsx';
@@ -132,8 +132,9 @@ export function HistoryList({
     if (hasMore && lastIndex !== undefined && lastIndex >= messages.length - LOAD_AHEAD_ROWS) onLoadMore();
   }, [hasMore, lastIndex, messages.length, onLoadMore]);
 
-  // Focus follows the keyboard once the row is drawn (scrolling to it can take a frame or two).
-  useEffect(() => {
+  // Focus follows the keyboard once the row is drawn (scrolling to it can take a frame or two): right
+  // after the render that drew it, before the next key is handled (a layout effect, not a passive one).
+  useLayoutEffect(() => {
     const seq = pendingFocus.current;
     if (seq === undefined) return;
     let tries = 0;
