@@ -2,49 +2,29 @@ import { useCallback, useEffect, useId, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UiChannelEntry, UiChannelRule } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
+import { useCoreCall, type CoreCallOptions } from './use-core-call.ts';
 import { formatDateTime, formatNumber } from './format.ts';
 import { LockNote } from './lock-note.tsx';
 
 /** How long a mute can last, in minutes; 0 is "until turned back on". */
 const MUTE_CHOICES = [15, 60, 480, 1440, 0] as const;
 
-/** How long after a message arrives the directory is listed again (for its unread counts). */
-const REFRESH_DELAY_MS = 500;
+/**
+ * The directory is listed again whenever the core says it changed, and 500 ms after messages arrive,
+ * change or go (for its unread counts).
+ */
+const WHEN: CoreCallOptions = { reloadOn: ['channelsChanged'], refreshOn: ['messagesAdded', 'messageUpdated', 'messagesRemoved'], refreshDelayMs: 500 };
 
-/** The channel directory, listed again whenever the core says it changed (and, later, as messages arrive). */
+/** The channel directory as the core last listed it, and a way to show one entry's new state at once. */
 function useChannelDirectory(api: ApiClient): { channels: readonly UiChannelEntry[] | undefined; error: string | undefined; replace(entry: UiChannelEntry): void } {
-  const [channels, setChannels] = useState<readonly UiChannelEntry[] | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>(undefined);
-  useEffect(() => {
-    let closed = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = (): void => {
-      timer = undefined;
-      api.call('listChannels', {}).then(
-        (result) => {
-          if (closed) return;
-          setChannels(result.channels);
-          setError(undefined);
-        },
-        (e: Error) => {
-          if (!closed) setError(e.message);
-        },
-      );
-    };
-    const later = (): void => {
-      timer ??= setTimeout(load, REFRESH_DELAY_MS);
-    };
-    const offs = [api.onOpen(load), api.on('channelsChanged', load), api.on('messagesAdded', later), api.on('messageUpdated', later), api.on('messagesRemoved', later)];
-    return () => {
-      closed = true;
-      offs.forEach((off) => off());
-      if (timer !== undefined) clearTimeout(timer);
-    };
-  }, [api]);
-  const replace = useCallback((entry: UiChannelEntry) => {
-    setChannels((list) => list?.map((c) => (c.connectionId === entry.connectionId && c.topic === entry.topic ? entry : c)));
-  }, []);
-  return { channels, error, replace };
+  const { result, error, setResult } = useCoreCall(api, 'listChannels', WHEN);
+  const replace = useCallback(
+    (entry: UiChannelEntry) => {
+      setResult((r) => r && { ...r, channels: r.channels.map((c) => (c.connectionId === entry.connectionId && c.topic === entry.topic ? entry : c)) });
+    },
+    [setResult],
+  );
+  return { channels: result?.channels, error, replace };
 }
 
 /** The channel's mute, in words: not muted, until a time, or until turned back on. */

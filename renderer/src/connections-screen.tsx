@@ -2,6 +2,7 @@ import { lazy, Suspense, useEffect, useId, useLayoutEffect, useRef, useState } f
 import { useTranslation } from 'react-i18next';
 import type { UiConnectionStatus, UiConnectionView, UiLock } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
+import { useCoreCall, type CoreCallOptions } from './use-core-call.ts';
 import type { ConnectionProposal } from './connection-form.tsx';
 import { localiseHeartbeatReason, localiseStateReason } from './connection-words.ts';
 import { formatDateTime, formatNumber } from './format.ts';
@@ -12,30 +13,10 @@ import { lockFor } from './use-settings.ts';
 const ConnectionForm = lazy(() => import('./connection-form.tsx').then((m) => ({ default: m.ConnectionForm })));
 
 /** The connections as the Connections screen edits them, listed again when the core says they changed. */
+const WHEN: CoreCallOptions = { reloadOn: ['connectionsChanged'] };
 function useConnectionViews(api: ApiClient): { views: readonly UiConnectionView[] | undefined; error: string | undefined } {
-  const [views, setViews] = useState<readonly UiConnectionView[] | undefined>(undefined);
-  const [error, setError] = useState<string | undefined>(undefined);
-  useEffect(() => {
-    let closed = false;
-    const load = (): void => {
-      api.call('listConnections', {}).then(
-        (result) => {
-          if (closed) return;
-          setViews(result.connections);
-          setError(undefined);
-        },
-        (e: Error) => {
-          if (!closed) setError(e.message);
-        },
-      );
-    };
-    const offs = [api.onOpen(load), api.on('connectionsChanged', load)];
-    return () => {
-      closed = true;
-      offs.forEach((off) => off());
-    };
-  }, [api]);
-  return { views, error };
+  const { result, error } = useCoreCall(api, 'listConnections', WHEN);
+  return { views: result?.connections, error };
 }
 
 /** A connection's live state, in words: state, reasons, heartbeat, round trip, reconnects, error, warning. */

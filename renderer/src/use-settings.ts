@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import type { UiLock, UiSettings, UiSettingsPatch } from '../../electron/api/contract.ts';
 import type { ApiClient } from './api-client.ts';
+import { useCoreCall } from './use-core-call.ts';
 
 /** The settings as the core last sent them, with the locks; undefined until they arrive. */
 export interface SettingsState {
@@ -10,7 +11,7 @@ export interface SettingsState {
   readonly error: string | undefined;
 }
 
-const INITIAL: SettingsState = { settings: undefined, locks: [], error: undefined };
+const NO_LOCKS: readonly UiLock[] = [];
 
 /**
  * The lock that applies to a setting: one on its own path or on an object above it
@@ -30,31 +31,14 @@ export function lockFor(locks: readonly UiLock[], path: string): UiLock | undefi
  * core's error (code "locked" for a locked setting).
  */
 export function useSettings(api: ApiClient): [SettingsState, (patch: UiSettingsPatch) => Promise<void>] {
-  const [state, setState] = useState<SettingsState>(INITIAL);
-  useEffect(() => {
-    let closed = false;
-    const load = (): void => {
-      api.call('getSettings', {}).then(
-        (result) => {
-          if (!closed) setState({ settings: result.settings, locks: result.locks, error: undefined });
-        },
-        (error: Error) => {
-          if (!closed) setState((s) => ({ ...s, error: error.message }));
-        },
-      );
-    };
-    const offs = [api.onOpen(load), api.on('settingsChanged', (p) => setState({ settings: p.settings, locks: p.locks, error: undefined }))];
-    return () => {
-      closed = true;
-      offs.forEach((off) => off());
-    };
-  }, [api]);
+  const { result, error, setResult } = useCoreCall(api, 'getSettings');
+  useEffect(() => api.on('settingsChanged', (payload) => setResult(payload)), [api, setResult]);
+  const state = useMemo<SettingsState>(() => ({ settings: result?.settings, locks: result?.locks ?? NO_LOCKS, error }), [result, error]);
   const update = useCallback(
     async (patch: UiSettingsPatch): Promise<void> => {
-      const result = await api.call('updateSettings', { patch });
-      setState({ settings: result.settings, locks: result.locks, error: undefined });
+      setResult(await api.call('updateSettings', { patch }));
     },
-    [api],
+    [api, setResult],
   );
   return [state, update];
 }
