@@ -289,7 +289,7 @@ export function ConnectionForm({
       )}
       <div className="field">
         <label htmlFor={fieldId(formId, 'connection.id')}>{t('form.id')}</label>
-        <input type="text" {...a11y('connection.id')} value={draft.id} maxLength={64} autoComplete="off" spellCheck={false} onChange={(e) => set({ id: e.target.value })} />
+        <input type="text" {...a11y('connection.id')} value={draft.id} maxLength={64} autoComplete="off" spellCheck="false" onChange={(e) => set({ id: e.target.value })} />
         {errorOf('connection.id')}
       </div>
       <div className="field">
@@ -308,7 +308,7 @@ export function ConnectionForm({
           value={draft.url}
           maxLength={2000}
           autoComplete="off"
-          spellCheck={false}
+          spellCheck="false"
           placeholder={t(draft.kind === 'mqtt' ? 'form.urlPlaceholderMqtt' : 'form.urlPlaceholderNtfy')}
           onChange={(e) => set({ url: e.target.value })}
         />
@@ -377,7 +377,7 @@ export function ConnectionForm({
                     aria-label={t('form.topicN', { n: i + 1 })}
                     value={r.topic}
                     maxLength={1000}
-                    spellCheck={false}
+                    spellCheck="false"
                     onChange={(e) => setRow(i, { topic: e.target.value })}
                   />
                   {errorOf(`connection.subscriptions.${i}.topic`)}

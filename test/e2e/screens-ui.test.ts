@@ -212,6 +212,9 @@ describe('the Channels, Connections and Settings screens in Chromium against the
     expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).document.activeElement?.getAttribute('type'))).toBe('url');
     // The other fields are fine.
     expect(await form.getByLabel('Name (id)').getAttribute('aria-invalid')).toBeNull();
+    // Ids, addresses and topics are not words: no spelling marks under them.
+    for (const label of ['Name (id)', 'Server address (URL)']) expect(await form.getByLabel(label).getAttribute('spellcheck')).toBe('false');
+    expect(await form.getByLabel('Topic 1', { exact: true }).getAttribute('spellcheck')).toBe('false');
     await form.getByRole('button', { name: 'Cancel' }).click();
   });
 
