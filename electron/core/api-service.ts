@@ -14,7 +14,7 @@ import {
 import { FieldErrors, LockedError } from './config/connection-input.ts';
 import { describeIssues } from './config/load-config.ts';
 import type { Hub } from './hub.ts';
-import type { Priority, StoredMessage } from './message/message.ts';
+import type { StoredMessage } from './message/message.ts';
 import { messageActions } from './notify/notification-center.ts';
 import type { ConnectionStatus } from './sources/connection-status.ts';
 
@@ -103,7 +103,7 @@ export class ApiService {
       },
       markUnread: (args) => ({ message: toUiMessage(hub.markUnread(args.seq)) }),
       searchMessages: (args) => {
-        const result = hub.search({ ...args, minPriority: args.minPriority as Priority | undefined });
+        const result = hub.search(args);
         return { messages: result.messages.map(toUiMessage), terms: [...result.terms], nextBeforeSeq: result.nextBeforeSeq ?? null };
       },
       channelCounts: () => ({ channels: hub.channelCounts() }),

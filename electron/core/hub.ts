@@ -27,7 +27,7 @@ import { resolvePassword } from './config/load-config.ts';
 import type { Logger } from './logger.ts';
 import type { SecretStore } from './secrets.ts';
 import { decodePayload, PayloadError } from './message/decode-payload.ts';
-import type { DecodedMessage, Priority, StoredMessage } from './message/message.ts';
+import type { DecodedMessage, StoredMessage } from './message/message.ts';
 import type { Notifier } from './notify/notifier.ts';
 import { messageActions, NotificationCenter } from './notify/notification-center.ts';
 import { isOpenableLink } from '../api/links.ts';
@@ -891,7 +891,7 @@ export class Hub extends TypedEmitter<HubEvents> {
     const seqs: number[] = [];
     let beforeSeq: number | undefined;
     for (;;) {
-      const page = this.search({ ...rest, minPriority: rest.minPriority as Priority | undefined, text, beforeSeq, limit: 500 });
+      const page = this.search({ ...rest, text, beforeSeq, limit: 500 });
       for (const m of page.messages) seqs.push(m.seq);
       if (page.nextBeforeSeq === undefined || page.messages.length === 0) break;
       beforeSeq = page.nextBeforeSeq;

@@ -72,27 +72,25 @@ export interface PageQuery {
   readonly limit: number;
 }
 
-/** A history query: any combination of words and filters, newest first, paged by seq. */
-/** What an export holds: the history's filters without words (words go through search). */
-export interface ExportFilter {
+/** The history's filters, shared by search and export (an export with words goes through search). */
+export interface MessageFilter {
   readonly channel?: string | undefined;
-  readonly sinceMs?: number | undefined;
-  readonly untilMs?: number | undefined;
+  /** Only messages of at least this priority (1 to 5). */
   readonly minPriority?: number | undefined;
-  readonly unreadOnly?: boolean | undefined;
-}
-
-export interface SearchQuery extends PageQuery {
-  /** Words that must all appear in the title, body or tags (prefix match; CJK anywhere). */
-  readonly text?: string | undefined;
-  readonly channel?: string | undefined;
-  /** Only messages of at least this priority. */
-  readonly minPriority?: Priority | undefined;
   /** Received at or after this time (epoch ms). */
   readonly sinceMs?: number | undefined;
   /** Received before this time (epoch ms). */
   readonly untilMs?: number | undefined;
   readonly unreadOnly?: boolean | undefined;
+}
+
+/** What an export holds: the history's filters without words. */
+export type ExportFilter = MessageFilter;
+
+/** A history query: any combination of words and filters, newest first, paged by seq. */
+export interface SearchQuery extends PageQuery, MessageFilter {
+  /** Words that must all appear in the title, body or tags (prefix match; CJK anywhere). */
+  readonly text?: string | undefined;
 }
 
 /** A page of search results and the words to highlight in them. */
@@ -250,6 +248,32 @@ const INSERT_CHUNK = 64;
  * many characters as bytes; a NUL would make length() shorter). ftsText leaves such text as it is.
  */
 const PLAIN_TEXT = "tags = '[]' AND length(title) = octet_length(title) AND length(body) = octet_length(body)";
+
+/**
+ * The SQL conditions of the history's filters on `messages m`, with their parameters in order: the
+ * same for search and export, so an export holds exactly what the filtered list shows.
+ */
+function filterConditions(filter: MessageFilter): { filters: string[]; params: (string | number)[] } {
+  const filters: string[] = ['m.deleted_at_ms IS NULL'];
+  const params: (string | number)[] = [];
+  if (filter.channel !== undefined) {
+    filters.push('m.channel = ?');
+    params.push(filter.channel);
+  }
+  // Literals, not parameters, so the planner can use the partial indexes (priority >= 4, unread).
+  const minPriority = Math.trunc(Number(filter.minPriority));
+  if (minPriority > 1) filters.push(`m.priority >= ${Math.min(minPriority, 5)}`);
+  if (filter.unreadOnly) filters.push('m.read_at_ms IS NULL');
+  if (filter.sinceMs !== undefined) {
+    filters.push('m.received_at_ms >= ?');
+    params.push(filter.sinceMs);
+  }
+  if (filter.untilMs !== undefined) {
+    filters.push('m.received_at_ms < ?');
+    params.push(filter.untilMs);
+  }
+  return { filters, params };
+}
 
 /** Whether an error from SQLite says the file is damaged or not a database at all. */
 function isCorruption(error: unknown): boolean {
@@ -723,24 +747,7 @@ export class MessageStore {
     let lower = 0;
     if (query.untilMs !== undefined) upper = Math.min(upper, this.#firstSeqAtOrAfter(query.untilMs));
     if (query.sinceMs !== undefined) lower = this.#firstSeqAtOrAfter(query.sinceMs);
-    const filters: string[] = ['m.deleted_at_ms IS NULL'];
-    const params: (string | number)[] = [];
-    if (query.channel !== undefined) {
-      filters.push('m.channel = ?');
-      params.push(query.channel);
-    }
-    // Literals, not parameters, so the planner can use the partial indexes (priority >= 4, unread).
-    const minPriority = Math.trunc(Number(query.minPriority));
-    if (minPriority > 1) filters.push(`m.priority >= ${Math.min(minPriority, 5)}`);
-    if (query.unreadOnly) filters.push('m.read_at_ms IS NULL');
-    if (query.sinceMs !== undefined) {
-      filters.push('m.received_at_ms >= ?');
-      params.push(query.sinceMs);
-    }
-    if (query.untilMs !== undefined) {
-      filters.push('m.received_at_ms < ?');
-      params.push(query.untilMs);
-    }
+    const { filters, params } = filterConditions(query);
     const fts = query.text === undefined ? undefined : ftsQuery(query.text);
     let rows: MessageRow[];
     if (query.text !== undefined && query.text.trim() !== '' && fts === undefined) {
@@ -1120,27 +1127,9 @@ export class MessageStore {
    */
   *iterate(filter: ExportFilter = {}): Generator<StoredMessage> {
     const lower = filter.sinceMs === undefined ? 0 : this.#firstSeqAtOrAfter(filter.sinceMs);
-    const where = ['deleted_at_ms IS NULL', 'seq >= ?'];
-    const params: (string | number)[] = [lower];
-    if (filter.channel !== undefined) {
-      where.push('channel = ?');
-      params.push(filter.channel);
-    }
-    if (filter.sinceMs !== undefined) {
-      where.push('received_at_ms >= ?');
-      params.push(filter.sinceMs);
-    }
-    if (filter.untilMs !== undefined) {
-      where.push('received_at_ms <= ?');
-      params.push(filter.untilMs);
-    }
-    if (filter.minPriority !== undefined) {
-      where.push('priority >= ?');
-      params.push(filter.minPriority);
-    }
-    if (filter.unreadOnly === true) where.push('read_at_ms IS NULL');
-    const statement = this.#db.prepare(`SELECT * FROM messages WHERE ${where.join(' AND ')} ORDER BY seq`);
-    for (const row of statement.iterate(...params)) yield toStored(row as unknown as MessageRow);
+    const { filters, params } = filterConditions(filter);
+    const statement = this.#db.prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.seq >= ? AND ${filters.join(' AND ')} ORDER BY m.seq`);
+    for (const row of statement.iterate(lower, ...params)) yield toStored(row as unknown as MessageRow);
   }
 
   /** The messages with these seqs that are not deleted, oldest first (read in chunks). */
