@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { Priority } from '../../electron/core/message/message.ts';
 import { DATABASE_FILE, MessageStore, type NewMessage } from '../../electron/core/store/message-store.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
 
 /**
  * A large, realistic message history for the store figures, built straight through MessageStore.
@@ -49,17 +50,6 @@ export const DEFAULT_STORE_ROWS = 1_000_000;
 const FIXTURE_KEY = 'bench_fixture';
 const FIXTURE_VERSION = 1;
 
-/** A seeded generator (mulberry32): the same history on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Picks items by rank with weight 1 / (rank + flatten): Zipf-Mandelbrot, so the commonest word is in

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import { DATABASE_FILE, MessageStore, type SearchQuery } from '../../electron/core/store/message-store.ts';
-import { CHANNELS, CHINESE_WORDS, seededRandom, WORDS, type StoreFixture } from './store-fixture.ts';
+import { seededRandom } from '../helpers/seeded-random.ts';
+import { CHANNELS, CHINESE_WORDS, WORDS, type StoreFixture } from './store-fixture.ts';
 
 /** Per-call times (ms) of the store and of its baseline over the same inputs, measured alternately. */
 export interface Paired {

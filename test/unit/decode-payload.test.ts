@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../helpers/seeded-random.ts';
 import {
   cleanText,
   decodeJsonValue,
@@ -379,18 +380,6 @@ describe('decodePayload: values that would break storage or disguise text', () =
   });
 });
 
-/** A small seeded generator (mulberry32), so a failure names a seed that reproduces it. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('decodePayload: the fast path for the common shape agrees with the zod schema', () => {
   const astral = '\u{1F600}';
   // Values for the fields, valid and invalid, many at or just past a bound.
@@ -466,7 +455,7 @@ describe('decodePayload: the fast path for the common shape agrees with the zod 
 
   it('gives the same message or the same error for 30,000 generated payloads, and takes the fast path for many', () => {
     const seed = 20_261_122;
-    const next = random(seed);
+    const next = seededRandom(seed);
     let fast = 0;
     let fastAccepted = 0;
     for (let i = 0; i < 30_000; i++) {
@@ -558,7 +547,7 @@ describe('cleanText', () => {
         .replace(/^\ufeff/, '')
         // eslint-disable-next-line no-control-regex
         .replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g, '');
-    const next = random(7);
+    const next = seededRandom(7);
     const alphabet = ['a', ' ', '\t', '\n', '\r', '\ufeff', '\u0000', '\u001f', '\u007f', '\u0085', '\u009f', '\u00a0', '\u202a', '\u202e', '\u2066', '\u2069', '\u206a', 'é', '\u{1F600}'];
     for (let i = 0; i < 5_000; i++) {
       const text = Array.from({ length: Math.floor(next() * 8) }, () => alphabet[Math.floor(next() * alphabet.length)]).join('');
