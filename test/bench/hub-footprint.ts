@@ -66,18 +66,23 @@ function startHub(configPath: string, dataDir: string): Promise<StartedHub> {
 }
 
 /** A configuration file with one MQTT connection to the bench's broker, in a new temporary folder. */
-function writeConfig(broker: Mosquitto): { path: string; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'pushdesk-bench-footprint-'));
+export function writeBenchConfig(
+  broker: Mosquitto,
+  o: { deviceId: string; topic: string; qos: 0 | 1; clientId?: string },
+): { path: string; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), `pushdesk-${o.deviceId}-`));
   const path = join(dir, 'config.json');
   writeFileSync(
     path,
     JSON.stringify({
-      deviceId: 'bench-footprint',
-      connections: [{ id: 'bench', url: broker.url, subscriptions: [{ topic: 'bench/footprint', qos: 1, channel: 'Bench' }] }],
+      deviceId: o.deviceId,
+      connections: [{ id: 'bench', url: broker.url, clientId: o.clientId, subscriptions: [{ topic: o.topic, qos: o.qos, channel: 'Bench' }] }],
     }),
   );
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+const writeConfig = (broker: Mosquitto): { path: string; remove: () => void } => writeBenchConfig(broker, { deviceId: 'bench-footprint', topic: 'bench/footprint', qos: 1 });
 
 /** Start-up to ready: the large store against an empty data directory, alternately. */
 export async function startupTimes(broker: Mosquitto, largeDir: string, rounds: number): Promise<{ large: number[]; empty: number[] }> {

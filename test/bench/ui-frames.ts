@@ -1,5 +1,5 @@
 import { fork } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DEFAULT_UI_DIR } from '../../electron/headless/headless-app.ts';
 import { launchChromium } from '../helpers/chromium.ts';
 import { startMosquitto, type Mosquitto } from '../helpers/mosquitto.ts';
-import { spawnHub } from './hub-footprint.ts';
+import { spawnHub, writeBenchConfig } from './hub-footprint.ts';
 import { fmtInt, fmtMs, fmtRatio, header, median, percentile, row, target } from './stats.ts';
 import { buildStoreFixture, DEFAULT_STORE_ROWS } from './store-fixture.ts';
 
@@ -229,23 +229,15 @@ interface UiHub {
 }
 
 async function startUiHub(broker: Mosquitto, dataDir: string, uiBatchMs: number, uiDir: string | undefined): Promise<UiHub> {
-  const configDir = mkdtempSync(join(tmpdir(), 'pushdesk-bench-ui-config-'));
-  const configPath = join(configDir, 'config.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      deviceId: 'bench-ui',
-      connections: [{ id: 'bench', url: broker.url, clientId: `bench-ui-${process.pid}-${uiBatchMs}`, subscriptions: [{ topic: TOPIC, qos: 0, channel: 'Bench' }] }],
-    }),
-  );
-  const args = ['--config', configPath, '--data-dir', dataDir, '--ui-batch-ms', String(uiBatchMs)];
+  const config = writeBenchConfig(broker, { deviceId: 'bench-ui', topic: TOPIC, qos: 0, clientId: `bench-ui-${process.pid}-${uiBatchMs}` });
+  const args = ['--config', config.path, '--data-dir', dataDir, '--ui-batch-ms', String(uiBatchMs)];
   if (uiDir !== undefined) args.push('--ui-dir', uiDir);
   const hub = await spawnHub(UI_HUB, args);
   return {
     url: hub.url,
     stop: async () => {
       await hub.stop();
-      rmSync(configDir, { recursive: true, force: true });
+      config.remove();
     },
   };
 }
